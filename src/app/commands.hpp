@@ -1,0 +1,23 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace herd::app {
+
+// Exit codes of every command.
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_failure = 1;    // could not run: busy port, unreachable member, bad data
+inline constexpr int exit_bad_config = 2; // the config or the command line is wrong
+
+// `herd serve NAME`: runs one member in the foreground until SIGINT or SIGTERM.
+int serve(const std::string& name, const std::string& config_path);
+
+// `herd send NAME [LINE]`: sends LINE (or each line of stdin) to the member and prints
+// what it answers until it closes the connection.
+int send(const std::string& name, const std::string& config_path, const std::optional<std::string>& line);
+
+// `herd up`: runs every member of the config as a child process until SIGINT or SIGTERM.
+int up(const std::string& config_path, const std::string& herd_binary);
+
+} // namespace herd::app

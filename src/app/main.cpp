@@ -1,0 +1,52 @@
+// herd: an application server herd. `herd --help` lists the commands.
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <unistd.h>
+
+#include "app/commands.hpp"
+
+namespace {
+
+// The running executable, so `herd up` starts members from the same build.
+std::string self_path(const char* argv0) {
+    char buffer[4096];
+    const ssize_t n = readlink("/proc/self/exe", buffer, sizeof buffer - 1);
+    return n > 0 ? std::string(buffer, static_cast<std::size_t>(n)) : std::string(argv0);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"herd: an application server herd for client locations"};
+    app.require_subcommand(1);
+    std::string config_path = "config/herd.toml";
+    std::string name;
+    std::optional<std::string> line;
+
+    auto* serve = app.add_subcommand("serve", "Run one member of the herd in the foreground");
+    serve->add_option("NAME", name, "The member to run, as named in the config")->required();
+    serve->add_option("--config,-c", config_path, "The herd's config file")->capture_default_str();
+
+    auto* send = app.add_subcommand("send", "Send a line (or stdin's lines) to a member and print its replies");
+    send->add_option("NAME", name, "The member to talk to")->required();
+    send->add_option("LINE", line, "One line to send; without it, lines are read from stdin");
+    send->add_option("--config,-c", config_path, "The herd's config file")->capture_default_str();
+
+    auto* up = app.add_subcommand("up", "Run every member of the herd, each as its own process");
+    up->add_option("--config,-c", config_path, "The herd's config file")->capture_default_str();
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& error) {
+        return app.exit(error) == 0 ? herd::app::exit_ok : herd::app::exit_bad_config;
+    }
+    if (serve->parsed()) {
+        return herd::app::serve(name, config_path);
+    }
+    if (send->parsed()) {
+        return herd::app::send(name, config_path, line);
+    }
+    return herd::app::up(config_path, self_path(argv[0]));
+}

@@ -1,0 +1,78 @@
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <memory>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+
+#include "app/commands.hpp"
+#include "herd/config.hpp"
+#include "places/offline_places.hpp"
+#include "server/log.hpp"
+#include "server/member.hpp"
+
+namespace herd::app {
+namespace {
+
+constexpr auto shutdown_grace = std::chrono::seconds(3);
+
+std::unique_ptr<places::places_backend> make_places(const config::places_config& config, spdlog::logger& log) {
+    const auto started = std::chrono::steady_clock::now();
+    auto places = places::load_gazetteer(config.file);
+    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    log.info("offline places: {} places from {} in {} ms", places.size(), config.file, elapsed.count());
+    return std::make_unique<places::offline_places>(std::move(places), config.attribution);
+}
+
+} // namespace
+
+int serve(const std::string& name, const std::string& config_path) {
+    config::herd_config config;
+    try {
+        config = config::load_config(config_path);
+        config.server(name);
+    } catch (const config::config_error& error) {
+        std::fprintf(stderr, "herd: %s\n", error.what());
+        return exit_bad_config;
+    }
+    try {
+        const auto log = server::make_member_logger(config.log_dir, name);
+        const auto places = make_places(config.places, *log);
+        boost::asio::io_context io(1);
+        server::member member(io.get_executor(), config, name, *places, log);
+        member.start();
+        const auto endpoint = member.local_endpoint();
+        std::printf("herd: %s listening on %s:%u, logging to %s/%s.log\n", name.c_str(),
+                    endpoint.address().to_string().c_str(), endpoint.port(), config.log_dir.c_str(), name.c_str());
+        std::fflush(stdout);
+
+        boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+        boost::asio::steady_timer deadline(io);
+        signals.async_wait([&](const boost::system::error_code& error, int signal) {
+            if (error) {
+                return;
+            }
+            log->info("{} stopping on signal {}", name, signal);
+            deadline.expires_after(shutdown_grace);
+            deadline.async_wait([&io](const boost::system::error_code& e) {
+                if (!e) {
+                    io.stop(); // sessions did not end in time
+                }
+            });
+            member.stop([&deadline] { deadline.cancel(); });
+        });
+        io.run();
+        log->info("{} stopped", name);
+        spdlog::shutdown();
+        return exit_ok;
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "herd: %s: %s\n", name.c_str(), error.what());
+        spdlog::shutdown();
+        return exit_failure;
+    }
+}
+
+} // namespace herd::app

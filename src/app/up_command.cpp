@@ -1,0 +1,152 @@
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "app/commands.hpp"
+#include "herd/config.hpp"
+
+extern char** environ;
+
+namespace herd::app {
+namespace {
+
+constexpr auto stop_grace = std::chrono::seconds(5);
+
+struct child {
+    std::string name;
+    bool running = true;
+};
+
+// Starts `herd serve NAME --config FILE` with default signal handling and mask.
+pid_t spawn_member(const std::string& binary, const std::string& name, const std::string& config_path) {
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    sigset_t none;
+    sigemptyset(&none);
+    posix_spawnattr_setsigmask(&attributes, &none);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
+    std::vector<std::string> args{binary, "serve", name, "--config", config_path};
+    std::vector<char*> argv;
+    for (auto& arg : args) {
+        argv.push_back(arg.data());
+    }
+    argv.push_back(nullptr);
+    pid_t pid = 0;
+    const int error = posix_spawn(&pid, binary.c_str(), nullptr, &attributes, argv.data(), environ);
+    posix_spawnattr_destroy(&attributes);
+    return error == 0 ? pid : -1;
+}
+
+std::string describe_status(int status) {
+    if (WIFEXITED(status)) {
+        return "exited with status " + std::to_string(WEXITSTATUS(status));
+    }
+    if (WIFSIGNALED(status)) {
+        return std::string("killed by signal ") + strsignal(WTERMSIG(status));
+    }
+    return "stopped";
+}
+
+// Reaps every child that has ended; reports the ones not asked to stop.
+std::size_t reap(std::map<pid_t, child>& children, bool stopping) {
+    std::size_t running = 0;
+    for (auto& [pid, member] : children) {
+        int status = 0;
+        if (member.running && waitpid(pid, &status, WNOHANG) == pid) {
+            member.running = false;
+            if (!stopping) {
+                std::fprintf(stderr, "herd: member %s (pid %d) %s\n", member.name.c_str(), pid,
+                             describe_status(status).c_str());
+            }
+        }
+        running += member.running ? 1 : 0;
+    }
+    return running;
+}
+
+void signal_all(const std::map<pid_t, child>& children, int signal) {
+    for (const auto& [pid, member] : children) {
+        if (member.running) {
+            kill(pid, signal);
+        }
+    }
+}
+
+} // namespace
+
+int up(const std::string& config_path, const std::string& herd_binary) {
+    config::herd_config config;
+    try {
+        config = config::load_config(config_path);
+    } catch (const config::config_error& error) {
+        std::fprintf(stderr, "herd: %s\n", error.what());
+        return exit_bad_config;
+    }
+    // Signals are taken synchronously with sigwait; children get them unblocked.
+    sigset_t watched;
+    sigemptyset(&watched);
+    sigaddset(&watched, SIGINT);
+    sigaddset(&watched, SIGTERM);
+    sigaddset(&watched, SIGCHLD);
+    pthread_sigmask(SIG_BLOCK, &watched, nullptr);
+
+    std::map<pid_t, child> children;
+    for (const auto& [name, server] : config.servers) {
+        const pid_t pid = spawn_member(herd_binary, name, config_path);
+        if (pid < 0) {
+            std::fprintf(stderr, "herd: cannot start %s: %s\n", name.c_str(), std::strerror(errno));
+            signal_all(children, SIGTERM);
+            return exit_failure;
+        }
+        children.emplace(pid, child{name});
+        std::printf("herd: started %-10s pid %-7d on %s:%u, log %s/%s.log\n", name.c_str(), pid,
+                    server.host.c_str(), server.port, config.log_dir.c_str(), name.c_str());
+    }
+    std::printf("herd: %zu members up; Ctrl-C stops them all\n", children.size());
+    std::fflush(stdout);
+
+    for (;;) {
+        int signal = 0;
+        sigwait(&watched, &signal);
+        if (signal == SIGCHLD) {
+            if (reap(children, false) == 0) {
+                std::fprintf(stderr, "herd: every member has ended\n");
+                return exit_failure;
+            }
+            continue;
+        }
+        break;
+    }
+    std::printf("herd: stopping %zu members\n", reap(children, false));
+    std::fflush(stdout);
+    signal_all(children, SIGTERM);
+    const auto deadline = std::chrono::steady_clock::now() + stop_grace;
+    while (reap(children, true) > 0) {
+        if (std::chrono::steady_clock::now() > deadline) {
+            std::fprintf(stderr, "herd: members still running after %lld s: killing them\n",
+                         static_cast<long long>(stop_grace.count()));
+            signal_all(children, SIGKILL);
+            for (const auto& [pid, member] : children) {
+                if (member.running) {
+                    waitpid(pid, nullptr, 0);
+                }
+            }
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    std::printf("herd: all members stopped\n");
+    return exit_ok;
+}
+
+} // namespace herd::app

@@ -1,0 +1,75 @@
+#include "geo/timestamp.hpp"
+
+#include <chrono>
+#include <limits>
+
+namespace herd::geo {
+namespace {
+
+constexpr std::int64_t ns_per_second = 1'000'000'000;
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+} // namespace
+
+std::optional<nanoseconds> parse_posix_time(std::string_view text) {
+    const std::size_t point = text.find('.');
+    const std::string_view whole = text.substr(0, point);
+    if (whole.empty()) {
+        return std::nullopt;
+    }
+    constexpr std::int64_t max_seconds = std::numeric_limits<std::int64_t>::max() / ns_per_second - 1;
+    std::int64_t seconds = 0;
+    for (const char c : whole) {
+        if (!is_digit(c)) {
+            return std::nullopt;
+        }
+        seconds = seconds * 10 + (c - '0');
+        if (seconds > max_seconds) {
+            return std::nullopt;
+        }
+    }
+    std::int64_t fraction = 0;
+    if (point != std::string_view::npos) {
+        const std::string_view digits = text.substr(point + 1);
+        if (digits.empty()) {
+            return std::nullopt;
+        }
+        std::int64_t scale = ns_per_second;
+        for (const char c : digits) {
+            if (!is_digit(c)) {
+                return std::nullopt;
+            }
+            if (scale > 1) {
+                scale /= 10;
+                fraction += (c - '0') * scale;
+            }
+        }
+    }
+    return seconds * ns_per_second + fraction;
+}
+
+void append_signed_seconds(std::string& out, nanoseconds difference) {
+    // The magnitude as unsigned, so even the most negative value has one.
+    const bool negative = difference < 0;
+    const std::uint64_t magnitude = negative ? 0 - static_cast<std::uint64_t>(difference)
+                                             : static_cast<std::uint64_t>(difference);
+    out += negative ? '-' : '+';
+    out += std::to_string(magnitude / ns_per_second);
+    out += '.';
+    std::uint64_t fraction = magnitude % ns_per_second;
+    char digits[9];
+    for (int i = 8; i >= 0; --i) {
+        digits[i] = static_cast<char>('0' + fraction % 10);
+        fraction /= 10;
+    }
+    out.append(digits, sizeof digits);
+}
+
+nanoseconds now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+} // namespace herd::geo

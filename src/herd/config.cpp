@@ -1,0 +1,254 @@
+#include "herd/config.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+namespace herd::config {
+namespace {
+
+// Builds messages of the form "<file>:<line>: <key>: <reason>".
+class reporter {
+public:
+    explicit reporter(std::string source) : source_(std::move(source)) {}
+
+    [[noreturn]] void fail(const toml::node* at, std::string_view key, std::string_view reason) const {
+        std::ostringstream message;
+        message << source_;
+        if (at != nullptr && at->source().begin) {
+            message << ':' << at->source().begin.line;
+        }
+        message << ": " << key << ": " << reason;
+        throw config_error(message.str());
+    }
+
+    // Rejects keys of `table` not in `known`, so a typo is not silently ignored.
+    void only_keys(const toml::table& table, std::string_view where,
+                   std::initializer_list<std::string_view> known) const {
+        for (const auto& [key, value] : table) {
+            if (std::find(known.begin(), known.end(), key.str()) == known.end()) {
+                const std::string prefix = where.empty() ? "" : std::string(where) + ".";
+                fail(&value, prefix + std::string(key.str()), "unknown key");
+            }
+        }
+    }
+
+    const std::string& source() const { return source_; }
+
+private:
+    std::string source_;
+};
+
+bool valid_member_name(std::string_view name) {
+    return !name.empty() && name.size() <= 64 &&
+           std::all_of(name.begin(), name.end(), [](char c) {
+               return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '_' || c == '.';
+           });
+}
+
+std::string required_string(const reporter& r, const toml::table& table, std::string_view key,
+                            std::string_view where) {
+    const toml::node* node = table.get(key);
+    const std::string name = std::string(where) + "." + std::string(key);
+    if (node == nullptr) {
+        r.fail(&table, name, "missing");
+    }
+    const auto value = node->value<std::string>();
+    if (!value || value->empty()) {
+        r.fail(node, name, "must be a non-empty string");
+    }
+    return *value;
+}
+
+template <typename Int>
+Int integer_in(const reporter& r, const toml::node& node, std::string_view name, std::int64_t low,
+               std::int64_t high) {
+    const auto value = node.value<std::int64_t>();
+    if (!value || *value < low || *value > high || !node.is_integer()) {
+        r.fail(&node, name, "must be an integer from " + std::to_string(low) + " to " + std::to_string(high));
+    }
+    return static_cast<Int>(*value);
+}
+
+void read_servers(const reporter& r, const toml::table& root, herd_config& config) {
+    const toml::table* servers = root["servers"].as_table();
+    if (servers == nullptr || servers->empty()) {
+        r.fail(root.get("servers"), "servers", "at least one [servers.NAME] table is required");
+    }
+    std::set<std::pair<std::string, std::uint16_t>> endpoints;
+    for (const auto& [key, node] : *servers) {
+        const std::string name(key.str());
+        const std::string where = "servers." + name;
+        const toml::table* table = node.as_table();
+        if (table == nullptr) {
+            r.fail(&node, where, "must be a table");
+        }
+        if (!valid_member_name(name)) {
+            r.fail(&node, where, "a member name is 1 to 64 letters, digits, '-', '_' or '.'");
+        }
+        r.only_keys(*table, where, {"host", "port"});
+        server_config server{name, required_string(r, *table, "host", where), 0};
+        const toml::node* port = table->get("port");
+        if (port == nullptr) {
+            r.fail(table, where + ".port", "missing");
+        }
+        server.port = integer_in<std::uint16_t>(r, *port, where + ".port", 1, 65535);
+        if (!endpoints.emplace(server.host, server.port).second) {
+            r.fail(port, where + ".port",
+                   server.host + ":" + std::to_string(server.port) + " is used by another member");
+        }
+        config.servers.emplace(name, std::move(server));
+    }
+}
+
+void read_herd(const reporter& r, const toml::table& root, herd_config& config) {
+    const toml::table* herd = root["herd"].as_table();
+    if (herd == nullptr) {
+        r.fail(root.get("herd"), "herd", "a [herd] table is required");
+    }
+    r.only_keys(*herd, "herd", {"log_dir", "links"});
+    if (herd->contains("log_dir")) {
+        config.log_dir = required_string(r, *herd, "log_dir", "herd");
+    }
+    const toml::node* links_node = herd->get("links");
+    if (links_node == nullptr) {
+        return; // a herd of one, or members without neighbours
+    }
+    const toml::array* links = links_node->as_array();
+    if (links == nullptr) {
+        r.fail(links_node, "herd.links", "must be an array of [\"A\", \"B\"] pairs");
+    }
+    std::set<std::pair<std::string, std::string>> seen;
+    for (std::size_t i = 0; i < links->size(); ++i) {
+        const toml::node& link = *links->get(i);
+        const std::string where = "herd.links[" + std::to_string(i) + "]";
+        const toml::array* pair = link.as_array();
+        if (pair == nullptr || pair->size() != 2 || !pair->get(0)->is_string() || !pair->get(1)->is_string()) {
+            r.fail(&link, where, "must be a pair of member names, like [\"Clark\", \"Bona\"]");
+        }
+        std::string a = *pair->get(0)->value<std::string>();
+        std::string b = *pair->get(1)->value<std::string>();
+        for (const std::string& name : {a, b}) {
+            if (!config.servers.contains(name)) {
+                r.fail(&link, where, "unknown member '" + name + "'");
+            }
+        }
+        if (a == b) {
+            r.fail(&link, where, "a member cannot link to itself");
+        }
+        if (!seen.emplace(std::min(a, b), std::max(a, b)).second) {
+            r.fail(&link, where, "duplicate link between '" + a + "' and '" + b + "'");
+        }
+        config.links.emplace_back(std::move(a), std::move(b));
+    }
+}
+
+// The optional table `key` of `root`: nullptr when absent; fails when it is not a table.
+const toml::table* optional_table(const reporter& r, const toml::table& root, std::string_view key) {
+    const toml::node* node = root.get(key);
+    if (node != nullptr && !node->is_table()) {
+        r.fail(node, key, "must be a table");
+    }
+    return node != nullptr ? node->as_table() : nullptr;
+}
+
+void read_places(const reporter& r, const toml::table& root, herd_config& config) {
+    const toml::table* places = optional_table(r, root, "places");
+    if (places == nullptr) {
+        return;
+    }
+    r.only_keys(*places, "places", {"backend", "file", "attribution"});
+    if (places->contains("backend")) {
+        config.places.backend = required_string(r, *places, "backend", "places");
+        if (config.places.backend != "offline") {
+            r.fail(places->get("backend"), "places.backend",
+                   "unknown backend '" + config.places.backend + "' (this build knows: offline)");
+        }
+    }
+    if (places->contains("file")) {
+        config.places.file = required_string(r, *places, "file", "places");
+    }
+    if (places->contains("attribution")) {
+        config.places.attribution = required_string(r, *places, "attribution", "places");
+    }
+}
+
+void read_limits(const reporter& r, const toml::table& root, herd_config& config) {
+    const toml::table* limits = optional_table(r, root, "limits");
+    if (limits == nullptr) {
+        return;
+    }
+    r.only_keys(*limits, "limits", {"max_line_bytes", "idle_timeout_ms", "max_connections"});
+    if (const toml::node* n = limits->get("max_line_bytes")) {
+        config.limits.max_line_bytes = integer_in<std::size_t>(r, *n, "limits.max_line_bytes", 64, 1 << 24);
+    }
+    if (const toml::node* n = limits->get("idle_timeout_ms")) {
+        config.limits.idle_timeout =
+            std::chrono::milliseconds(integer_in<std::int64_t>(r, *n, "limits.idle_timeout_ms", 1, 86'400'000));
+    }
+    if (const toml::node* n = limits->get("max_connections")) {
+        config.limits.max_connections = integer_in<std::size_t>(r, *n, "limits.max_connections", 1, 1'000'000);
+    }
+}
+
+} // namespace
+
+const server_config& herd_config::server(std::string_view name) const {
+    const auto found = servers.find(std::string(name));
+    if (found == servers.end()) {
+        std::string known;
+        for (const auto& [member, _] : servers) {
+            known += (known.empty() ? "" : ", ") + member;
+        }
+        throw config_error(source + ": no member named '" + std::string(name) + "' (members: " + known + ")");
+    }
+    return found->second;
+}
+
+std::vector<std::string> herd_config::neighbours(std::string_view name) const {
+    std::vector<std::string> result;
+    for (const auto& [a, b] : links) {
+        if (a == name) {
+            result.push_back(b);
+        } else if (b == name) {
+            result.push_back(a);
+        }
+    }
+    std::sort(result.begin(), result.end());
+    return result;
+}
+
+herd_config parse_config(std::string_view toml_text, std::string source) {
+    const reporter r(source);
+    toml::table root;
+    try {
+        root = toml::parse(toml_text, source);
+    } catch (const toml::parse_error& error) {
+        throw config_error(source + ":" + std::to_string(error.source().begin.line) + ": " +
+                           std::string(error.description()));
+    }
+    r.only_keys(root, "", {"herd", "servers", "places", "limits"});
+    herd_config config;
+    config.source = std::move(source);
+    read_servers(r, root, config);
+    read_herd(r, root, config);
+    read_places(r, root, config);
+    read_limits(r, root, config);
+    return config;
+}
+
+herd_config load_config(const std::string& path) {
+    std::ifstream file(path, std::ios::binary);
+    if (!file) {
+        throw config_error(path + ": cannot read the config file");
+    }
+    std::ostringstream text;
+    text << file.rdbuf();
+    return parse_config(text.str(), path);
+}
+
+} // namespace herd::config

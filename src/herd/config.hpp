@@ -1,0 +1,64 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace herd::config {
+
+// A config that cannot be used; what() names the file, the key and the reason.
+class config_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct server_config {
+    std::string name;
+    std::string host;
+    std::uint16_t port = 0;
+};
+
+// Every limit a member enforces, with its default.
+struct limits_config {
+    std::size_t max_line_bytes = 8192;              // longer client lines: `?` and close
+    std::chrono::milliseconds idle_timeout{300'000}; // a client silent this long is closed
+    std::size_t max_connections = 10'000;            // clients past this are refused
+};
+
+struct places_config {
+    std::string backend = "offline";
+    std::string file = "data/cities.json"; // the offline gazetteer
+    std::string attribution =              // shown in html_attributions
+        "Place data from GeoNames (https://www.geonames.org/), licensed under CC BY 4.0";
+};
+
+// The whole herd as one file describes it. Relative paths are relative to the
+// working directory of the process.
+struct herd_config {
+    std::string source; // the file it came from, for messages
+    std::string log_dir = "logs";
+    std::vector<std::pair<std::string, std::string>> links; // undirected, as written
+    std::map<std::string, server_config> servers;          // by name
+    places_config places;
+    limits_config limits;
+
+    // The named member, or throws config_error naming the members there are.
+    const server_config& server(std::string_view name) const;
+
+    // The members linked to `name`, sorted by name.
+    std::vector<std::string> neighbours(std::string_view name) const;
+};
+
+// Parses and validates TOML text; `source` names it in messages.
+herd_config parse_config(std::string_view toml_text, std::string source);
+
+// Reads and validates a config file.
+herd_config load_config(const std::string& path);
+
+} // namespace herd::config

@@ -1,0 +1,62 @@
+#include "protocol/reply.hpp"
+
+namespace herd::protocol {
+
+std::string make_at_line(std::string_view member, geo::nanoseconds arrival, const iamat_command& iamat) {
+    std::string line;
+    line.reserve(3 + member.size() + 24 + iamat.client_id.size() + iamat.location.size() +
+                 iamat.client_time.size() + 4);
+    line += "AT ";
+    line += member;
+    line += ' ';
+    geo::append_signed_seconds(line, arrival - iamat.client_time_ns);
+    line += ' ';
+    line += iamat.client_id;
+    line += ' ';
+    line += iamat.location;
+    line += ' ';
+    line += iamat.client_time;
+    return line;
+}
+
+std::string_view at_line_origin(std::string_view at_line) {
+    constexpr std::string_view prefix = "AT ";
+    if (!at_line.starts_with(prefix)) {
+        return {};
+    }
+    const std::string_view rest = at_line.substr(prefix.size());
+    return rest.substr(0, rest.find(' '));
+}
+
+void append_invalid_reply(std::string& out, std::string_view trimmed_line) {
+    out += "? ";
+    out += trimmed_line;
+    out += '\n';
+}
+
+void append_iamat_reply(std::string& out, std::string_view at_line) {
+    out += at_line;
+    out += '\n';
+}
+
+void append_whatsat_reply(std::string& out, std::string_view at_line, std::string_view json) {
+    out += at_line;
+    out += '\n';
+    while (!json.empty() && json.back() == '\n') {
+        json.remove_suffix(1);
+    }
+    while (!json.empty() && json.front() == '\n') {
+        json.remove_prefix(1);
+    }
+    bool after_newline = false;
+    for (const char c : json) {
+        if (c == '\n' && after_newline) {
+            continue;
+        }
+        after_newline = c == '\n';
+        out += c;
+    }
+    out += "\n\n";
+}
+
+} // namespace herd::protocol

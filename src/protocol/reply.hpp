@@ -1,0 +1,28 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "geo/timestamp.hpp"
+#include "protocol/command.hpp"
+
+namespace herd::protocol {
+
+// The AT line (no line ending) for an IAMAT that `member` received at `arrival`:
+// `AT <member> <arrival - client time> <id> <location> <time>`, fields copied byte for byte.
+std::string make_at_line(std::string_view member, geo::nanoseconds arrival, const iamat_command& iamat);
+
+// The member name of an AT line (its second field); empty when the line is not an AT line.
+std::string_view at_line_origin(std::string_view at_line);
+
+// Appends `? <trimmed line>` and LF.
+void append_invalid_reply(std::string& out, std::string_view trimmed_line);
+
+// Appends the IAMAT reply: the AT line and LF.
+void append_iamat_reply(std::string& out, std::string_view at_line);
+
+// Appends the WHATSAT reply: the kept AT line, LF, the JSON with every run of newlines
+// collapsed to one and no trailing newline, then two LFs.
+void append_whatsat_reply(std::string& out, std::string_view at_line, std::string_view json);
+
+} // namespace herd::protocol

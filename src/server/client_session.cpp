@@ -1,0 +1,139 @@
+#include "server/client_session.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "geo/timestamp.hpp"
+#include "protocol/command.hpp"
+#include "protocol/reply.hpp"
+#include "server/log.hpp"
+
+namespace herd::server {
+namespace {
+
+namespace asio = boost::asio;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t read_chunk_bytes = 4096;
+constexpr auto drain_timeout = std::chrono::seconds(2);
+
+} // namespace
+
+client_session::client_session(asio::ip::tcp::socket socket, std::uint64_t id, request_handler& handler,
+                               const config::limits_config& limits, spdlog::logger& log)
+    : socket_(std::move(socket)), id_(id), handler_(handler), limits_(limits), log_(log),
+      splitter_(limits.max_line_bytes), idle_timer_(socket_.get_executor()) {}
+
+void client_session::close() {
+    boost::system::error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    idle_timer_.cancel();
+}
+
+asio::awaitable<void> client_session::run() {
+    boost::system::error_code ec;
+    const auto peer = socket_.remote_endpoint(ec);
+    log_.info("client {} connected from {}:{}", id_, peer.address().to_string(), peer.port());
+    touch();
+    asio::co_spawn(socket_.get_executor(), watch_idle(), asio::detached);
+
+    std::array<char, read_chunk_bytes> buffer; // NOLINT(cppcoreguidelines-pro-type-member-init)
+    std::string reason = "closed by client";
+    for (;;) {
+        const auto [read_error, n] = co_await socket_.async_read_some(asio::buffer(buffer), use_tuple);
+        const bool end_of_stream = read_error == asio::error::eof;
+        if (read_error && !end_of_stream) {
+            reason = read_error == asio::error::operation_aborted ? "closed by member" : read_error.message();
+            break;
+        }
+        touch();
+        splitter_.feed(std::string_view(buffer.data(), n));
+        co_await answer_lines(end_of_stream);
+        if (!co_await flush()) {
+            reason = "write failed";
+            break;
+        }
+        if (too_long_) {
+            reason = "line longer than " + std::to_string(limits_.max_line_bytes) + " bytes";
+            co_await drain_before_close();
+            break;
+        }
+        if (end_of_stream) {
+            socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+            break;
+        }
+    }
+    close();
+    log_.info("client {} disconnected: {}", id_, reason);
+}
+
+asio::awaitable<void> client_session::answer_lines(bool end_of_stream) {
+    const geo::nanoseconds arrival = geo::now_ns();
+    for (;;) {
+        std::string_view line;
+        auto status = splitter_.next(line);
+        if (status == protocol::line_splitter::status::need_more && end_of_stream) {
+            status = splitter_.finish(line);
+        }
+        if (status == protocol::line_splitter::status::need_more) {
+            co_return;
+        }
+        log_.info("client {} < {}", id_, escape_for_log(line));
+        const std::size_t reply_start = out_.size();
+        if (status == protocol::line_splitter::status::too_long) {
+            too_long_ = true;
+            protocol::append_invalid_reply(out_, protocol::trim(line));
+        } else {
+            co_await handler_.handle(line, arrival, out_);
+        }
+        if (out_.size() > reply_start) {
+            log_.info("client {} > {}", id_, escape_for_log(std::string_view(out_).substr(reply_start)));
+        }
+        if (too_long_) {
+            co_return;
+        }
+    }
+}
+
+asio::awaitable<void> client_session::drain_before_close() {
+    // Closing with unread input would send a reset that can destroy the reply in flight;
+    // send FIN instead and discard what the client still sends, for a bounded time.
+    boost::system::error_code ec;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+    deadline_ = std::chrono::steady_clock::now() + drain_timeout;
+    idle_timer_.cancel(); // the watchdog re-arms for the new deadline
+    std::array<char, 512> sink; // NOLINT(cppcoreguidelines-pro-type-member-init)
+    for (;;) {
+        const auto [error, n] = co_await socket_.async_read_some(asio::buffer(sink), use_tuple);
+        if (error) {
+            co_return;
+        }
+    }
+}
+
+asio::awaitable<bool> client_session::flush() {
+    if (out_.empty()) {
+        co_return true;
+    }
+    const auto [error, n] = co_await asio::async_write(socket_, asio::buffer(out_), use_tuple);
+    out_.clear();
+    touch();
+    co_return !error;
+}
+
+asio::awaitable<void> client_session::watch_idle() {
+    const auto self = shared_from_this();
+    while (socket_.is_open()) {
+        idle_timer_.expires_at(deadline_);
+        co_await idle_timer_.async_wait(use_tuple);
+        if (socket_.is_open() && std::chrono::steady_clock::now() >= deadline_) {
+            log_.info("client {} idle for {} ms: closing", id_, limits_.idle_timeout.count());
+            close();
+        }
+    }
+}
+
+} // namespace herd::server

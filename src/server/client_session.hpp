@@ -1,0 +1,53 @@
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/logger.h>
+
+#include "herd/config.hpp"
+#include "protocol/line_splitter.hpp"
+#include "server/request_handler.hpp"
+
+namespace herd::server {
+
+// One client connection: reads lines, answers each in order (one write per batch of lines
+// read together), answers a final unterminated line at end of stream, enforces the line
+// limit and the idle timeout. Runs as coroutines on the member's event loop.
+class client_session : public std::enable_shared_from_this<client_session> {
+public:
+    client_session(boost::asio::ip::tcp::socket socket, std::uint64_t id, request_handler& handler,
+                   const config::limits_config& limits, spdlog::logger& log);
+
+    // Serves the connection until the client closes it, a limit ends it or close() is called.
+    boost::asio::awaitable<void> run();
+
+    // Ends the connection now (member shutdown). Safe to call more than once.
+    void close();
+
+private:
+    boost::asio::awaitable<void> answer_lines(bool end_of_stream);
+    boost::asio::awaitable<bool> flush();
+    boost::asio::awaitable<void> drain_before_close();
+    boost::asio::awaitable<void> watch_idle();
+    void touch() { deadline_ = std::chrono::steady_clock::now() + limits_.idle_timeout; }
+
+    boost::asio::ip::tcp::socket socket_;
+    std::uint64_t id_;
+    request_handler& handler_;
+    const config::limits_config& limits_;
+    spdlog::logger& log_;
+    protocol::line_splitter splitter_;
+    std::string out_;
+    bool too_long_ = false;
+    boost::asio::steady_timer idle_timer_;
+    std::chrono::steady_clock::time_point deadline_;
+};
+
+} // namespace herd::server

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_set>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <spdlog/logger.h>
+
+#include "herd/config.hpp"
+#include "places/places_backend.hpp"
+#include "server/request_handler.hpp"
+#include "store/location_store.hpp"
+
+namespace herd::server {
+
+class client_session;
+
+// One herd member: owns the listener, the store and the client sessions, and wires them
+// to the request handler and the places backend. Single-threaded: everything runs on the
+// executor it is given.
+class member {
+public:
+    member(boost::asio::any_io_executor executor, const config::herd_config& config, const std::string& name,
+           places::places_backend& places, std::shared_ptr<spdlog::logger> log);
+    ~member();
+
+    // Binds and listens on the member's host and port, then accepts clients.
+    // Throws std::runtime_error naming the address when it cannot listen.
+    void start();
+
+    // Stops accepting and closes every client connection; calls `on_stopped` once the
+    // last session has ended (at once when there is none).
+    void stop(std::function<void()> on_stopped);
+
+    boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+
+private:
+    boost::asio::awaitable<void> accept_loop();
+
+    boost::asio::any_io_executor executor_;
+    const config::server_config& self_;
+    const config::limits_config& limits_;
+    std::shared_ptr<spdlog::logger> log_;
+    store::location_store store_;
+    request_handler handler_;
+    boost::asio::ip::tcp::acceptor acceptor_;
+    std::unordered_set<std::shared_ptr<client_session>> sessions_;
+    std::uint64_t next_session_id_ = 1;
+    std::function<void()> on_stopped_;
+};
+
+} // namespace herd::server

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "geo/timestamp.hpp"
+#include "places/places_backend.hpp"
+#include "store/location_store.hpp"
+
+namespace herd::server {
+
+// Answers client lines: the protocol's rules, between the parser, the store and the
+// places backend. Knows nothing of sockets.
+class request_handler {
+public:
+    request_handler(std::string member_name, store::location_store& store, places::places_backend& places);
+
+    // Appends to `out` the reply to one line (without its LF) that arrived at `arrival`;
+    // appends nothing for a blank line. `line` must stay valid until the call completes.
+    boost::asio::awaitable<void> handle(std::string_view line, geo::nanoseconds arrival, std::string& out);
+
+    const std::string& member_name() const { return member_name_; }
+
+private:
+    std::string member_name_;
+    store::location_store& store_;
+    places::places_backend& places_;
+};
+
+} // namespace herd::server

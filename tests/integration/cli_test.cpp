@@ -1,0 +1,141 @@
+// The command line of the real binary: exit codes and messages a person sees.
+#include <csignal>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "herd_process.hpp"
+
+namespace herd::testing_support {
+namespace {
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+class cli_test : public testing::Test {
+protected:
+    scratch_dir dir_;
+    test_herd herd_ = make_test_herd({"Alpha", "Beta"});
+    std::string config_ = [this] {
+        herd_.links = {{"Alpha", "Beta"}};
+        return herd_.write_config(dir_);
+    }();
+};
+
+TEST_F(cli_test, help_is_there_for_every_command) {
+    for (const std::vector<std::string>& args : {std::vector<std::string>{"--help"}, {"serve", "--help"},
+                                                {"send", "--help"}, {"up", "--help"}}) {
+        const auto result = run_herd(args, dir_.path());
+        EXPECT_EQ(result.status, 0) << args[0];
+        EXPECT_TRUE(contains(result.out, "--config") || args.size() == 1) << result.out;
+    }
+}
+
+TEST_F(cli_test, no_command_is_a_usage_error) {
+    const auto result = run_herd({}, dir_.path());
+    EXPECT_EQ(result.status, 2);
+    EXPECT_TRUE(contains(result.err, "subcommand")) << result.err;
+}
+
+TEST_F(cli_test, unknown_member_is_refused) {
+    const auto result = run_herd({"serve", "Gamma", "--config", config_}, dir_.path());
+    EXPECT_EQ(result.status, 2);
+    EXPECT_TRUE(contains(result.err, "no member named 'Gamma' (members: Alpha, Beta)")) << result.err;
+}
+
+TEST_F(cli_test, unreadable_config_is_refused) {
+    const auto result = run_herd({"serve", "Alpha", "--config", dir_.file("missing.toml")}, dir_.path());
+    EXPECT_EQ(result.status, 2);
+    EXPECT_TRUE(contains(result.err, "missing.toml: cannot read the config file")) << result.err;
+}
+
+TEST_F(cli_test, invalid_config_names_file_key_and_reason) {
+    dir_.write("bad.toml", "[herd]\nlinks = [[\"A\", \"Nobody\"]]\n[servers.A]\nhost = \"127.0.0.1\"\nport = 1\n");
+    const auto result = run_herd({"serve", "A", "--config", dir_.file("bad.toml")}, dir_.path());
+    EXPECT_EQ(result.status, 2);
+    EXPECT_TRUE(contains(result.err, "bad.toml:2: herd.links[0]: unknown member 'Nobody'")) << result.err;
+}
+
+TEST_F(cli_test, busy_port_is_a_clear_error) {
+    const auto first = start_member("Alpha", herd_.ports.at("Alpha"), config_, dir_.path());
+    const auto result = run_herd({"serve", "Alpha", "--config", config_}, dir_.path());
+    EXPECT_EQ(result.status, 1);
+    EXPECT_TRUE(contains(result.err, "cannot listen on 127.0.0.1:" + std::to_string(herd_.ports.at("Alpha")) +
+                                         ": Address already in use"))
+        << result.err;
+}
+
+TEST_F(cli_test, missing_places_file_is_a_clear_error) {
+    herd_.extra = "";
+    std::string text = dir_.read("herd.toml");
+    text.replace(text.find("file = \""), 8, "file = \"/nonexistent");
+    dir_.write("noplaces.toml", text);
+    const auto result = run_herd({"serve", "Alpha", "--config", dir_.file("noplaces.toml")}, dir_.path());
+    EXPECT_EQ(result.status, 1);
+    EXPECT_TRUE(contains(result.err, "cannot read the places file")) << result.err;
+}
+
+TEST_F(cli_test, send_prints_the_reply) {
+    const auto member = start_member("Alpha", herd_.ports.at("Alpha"), config_, dir_.path());
+    const auto result = run_herd({"send", "Alpha", "--config", config_, "IAMAT k +1+1 1"}, dir_.path());
+    EXPECT_EQ(result.status, 0) << result.err;
+    EXPECT_TRUE(result.out.starts_with("AT Alpha ")) << result.out;
+    EXPECT_TRUE(result.out.ends_with(" k +1+1 1\n")) << result.out;
+}
+
+TEST_F(cli_test, send_reads_lines_from_stdin) {
+    const auto member = start_member("Alpha", herd_.ports.at("Alpha"), config_, dir_.path());
+    const auto result = run_herd({"send", "Alpha", "--config", config_}, dir_.path(), "IAMAT k +1+1 1\nnonsense\nWHATSAT k 0 0");
+    EXPECT_EQ(result.status, 0) << result.err;
+    EXPECT_TRUE(contains(result.out, "? nonsense\n")) << result.out;
+    EXPECT_TRUE(contains(result.out, "\"status\" : \"ZERO_RESULTS\"")) << result.out;
+    EXPECT_TRUE(result.out.ends_with("}\n\n")) << result.out;
+}
+
+TEST_F(cli_test, send_to_a_member_that_is_down_fails_clearly) {
+    const auto result = run_herd({"send", "Beta", "--config", config_, "IAMAT k +1+1 1"}, dir_.path());
+    EXPECT_EQ(result.status, 1);
+    EXPECT_TRUE(contains(result.err, "cannot connect to Beta at 127.0.0.1:" + std::to_string(herd_.ports.at("Beta"))))
+        << result.err;
+}
+
+TEST_F(cli_test, up_starts_every_member_and_stops_them_on_sigterm) {
+    herd_process up({"up", "--config", config_}, dir_.path(), "up");
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (!(port_accepts(herd_.ports.at("Alpha")) && port_accepts(herd_.ports.at("Beta")))) {
+        ASSERT_LT(std::chrono::steady_clock::now(), deadline) << up.err();
+        std::this_thread::sleep_for(20ms);
+    }
+    line_client client(herd_.ports.at("Beta"));
+    client.send("IAMAT k +1+1 1\n");
+    EXPECT_TRUE(client.read_lines(1).starts_with("AT Beta "));
+    up.signal(SIGTERM);
+    EXPECT_EQ(up.wait(10s), 0);
+    EXPECT_FALSE(port_accepts(herd_.ports.at("Alpha")));
+    EXPECT_FALSE(port_accepts(herd_.ports.at("Beta")));
+    EXPECT_TRUE(contains(up.out(), "started Alpha")) << up.out();
+    EXPECT_TRUE(contains(up.out(), "all members stopped")) << up.out();
+}
+
+TEST_F(cli_test, up_reports_a_member_that_dies) {
+    herd_process up({"up", "--config", config_}, dir_.path(), "up");
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (!(port_accepts(herd_.ports.at("Alpha")) && port_accepts(herd_.ports.at("Beta")))) {
+        ASSERT_LT(std::chrono::steady_clock::now(), deadline) << up.err();
+        std::this_thread::sleep_for(20ms);
+    }
+    // The member's pid is printed by `up`; kill it as an operator would.
+    const std::string out = up.out();
+    const auto at = out.find("started Beta");
+    ASSERT_NE(at, std::string::npos) << out;
+    const pid_t pid = std::stoi(out.substr(out.find("pid", at) + 3));
+    ::kill(pid, SIGKILL);
+    while (!contains(up.err(), "member Beta")) {
+        ASSERT_LT(std::chrono::steady_clock::now(), deadline + 10s) << up.err();
+        std::this_thread::sleep_for(20ms);
+    }
+    EXPECT_TRUE(contains(up.err(), "member Beta (pid " + std::to_string(pid) + ") killed by signal")) << up.err();
+    EXPECT_TRUE(port_accepts(herd_.ports.at("Alpha"))); // the others keep serving
+}
+
+} // namespace
+} // namespace herd::testing_support

@@ -1,0 +1,290 @@
+#include "herd_process.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+extern char** environ;
+
+namespace herd::testing_support {
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+sockaddr_in loopback(std::uint16_t port) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return address;
+}
+
+int decode_status(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status); }
+
+std::string slurp(const std::string& path) {
+    std::ifstream file(path, std::ios::binary);
+    std::ostringstream text;
+    text << file.rdbuf();
+    return text.str();
+}
+
+} // namespace
+
+std::uint16_t free_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address = loopback(0);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+        throw std::runtime_error("free_port: bind failed");
+    }
+    socklen_t length = sizeof address;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+    ::close(fd);
+    return ntohs(address.sin_port);
+}
+
+scratch_dir::scratch_dir() {
+    std::string pattern = testing::TempDir() + "herd-test-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) {
+        throw std::runtime_error("mkdtemp failed");
+    }
+    path_ = pattern;
+}
+
+scratch_dir::~scratch_dir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+}
+
+std::string scratch_dir::read(const std::string& name) const { return slurp(file(name)); }
+
+void scratch_dir::write(const std::string& name, const std::string& text) const {
+    std::ofstream(file(name), std::ios::binary) << text;
+}
+
+test_herd make_test_herd(const std::vector<std::string>& names) {
+    test_herd herd;
+    for (const auto& name : names) {
+        herd.ports[name] = free_port();
+    }
+    return herd;
+}
+
+std::string test_herd::write_config(const scratch_dir& dir) const {
+    std::ostringstream toml;
+    toml << "[herd]\nlog_dir = \"" << dir.file("logs") << "\"\nlinks = [";
+    for (const auto& [a, b] : links) {
+        toml << "[\"" << a << "\", \"" << b << "\"], ";
+    }
+    toml << "]\n\n";
+    for (const auto& [name, port] : ports) {
+        toml << "[servers." << name << "]\nhost = \"127.0.0.1\"\nport = " << port << "\n\n";
+    }
+    toml << "[places]\nbackend = \"offline\"\nfile = \"" << HERD_TEST_DATA << "/places.json\"\n\n" << extra;
+    dir.write("herd.toml", toml.str());
+    return dir.file("herd.toml");
+}
+
+herd_process::herd_process(std::vector<std::string> args, const std::string& workdir, const std::string& label,
+                           const std::string& stdin_path)
+    : out_path_(workdir + "/" + label + ".stdout"), err_path_(workdir + "/" + label + ".stderr") {
+    args.insert(args.begin(), HERD_BINARY);
+    std::vector<char*> argv;
+    for (auto& arg : args) {
+        argv.push_back(arg.data());
+    }
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addchdir_np(&actions, workdir.c_str());
+    posix_spawn_file_actions_addopen(&actions, 0, stdin_path.c_str(), O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, 2, err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int error = posix_spawn(&pid_, HERD_BINARY, &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (error != 0) {
+        throw std::runtime_error(std::string("posix_spawn: ") + std::strerror(error));
+    }
+}
+
+herd_process::~herd_process() {
+    if (!status_) {
+        signal(SIGTERM);
+        if (!wait(5s)) {
+            signal(SIGKILL);
+            wait(5s);
+        }
+    }
+}
+
+void herd_process::signal(int sig) const {
+    if (!status_) {
+        ::kill(pid_, sig);
+    }
+}
+
+std::optional<int> herd_process::wait(std::chrono::milliseconds timeout) {
+    const auto deadline = clock::now() + timeout;
+    while (!status_) {
+        int status = 0;
+        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+            status_ = decode_status(status);
+        } else if (clock::now() > deadline) {
+            break;
+        } else {
+            std::this_thread::sleep_for(5ms);
+        }
+    }
+    return status_;
+}
+
+std::string herd_process::out() const { return slurp(out_path_); }
+std::string herd_process::err() const { return slurp(err_path_); }
+
+bool port_accepts(std::uint16_t port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    const sockaddr_in address = loopback(port);
+    const bool ok = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
+    ::close(fd);
+    return ok;
+}
+
+std::unique_ptr<herd_process> start_member(const std::string& name, std::uint16_t port, const std::string& config,
+                                           const std::string& workdir) {
+    auto process = std::make_unique<herd_process>(std::vector<std::string>{"serve", name, "--config", config},
+                                                  workdir, name);
+    const auto deadline = clock::now() + 20s;
+    while (!port_accepts(port)) {
+        if (process->wait(0ms) || clock::now() > deadline) {
+            throw std::runtime_error("member " + name + " did not start: " + process->err());
+        }
+        std::this_thread::sleep_for(10ms);
+    }
+    return process;
+}
+
+run_result run_herd(const std::vector<std::string>& args, const std::string& workdir, const std::string& input,
+                    std::chrono::milliseconds timeout) {
+    const std::string input_path = workdir + "/run.stdin";
+    std::ofstream(input_path, std::ios::binary) << input;
+    herd_process process(args, workdir, "run", input_path);
+    run_result result;
+    const auto status = process.wait(timeout);
+    result.status = status.value_or(-1);
+    result.out = process.out();
+    result.err = process.err();
+    return result;
+}
+
+line_client::line_client(std::uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    const sockaddr_in address = loopback(port);
+    if (::connect(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+        const std::string reason = std::strerror(errno);
+        ::close(fd_);
+        throw std::runtime_error("connect to port " + std::to_string(port) + ": " + reason);
+    }
+    const int one = 1;
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+line_client::~line_client() { ::close(fd_); }
+
+void line_client::send(std::string_view bytes) {
+    while (!bytes.empty()) {
+        const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+        if (n <= 0) {
+            throw std::runtime_error(std::string("send: ") + std::strerror(errno));
+        }
+        bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+}
+
+void line_client::shutdown_send() { ::shutdown(fd_, SHUT_WR); }
+
+bool line_client::read_some(std::string& out, std::chrono::milliseconds timeout) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) {
+        return true; // nothing yet
+    }
+    char buffer[65536];
+    const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
+    if (n <= 0) {
+        return false;
+    }
+    out.append(buffer, static_cast<std::size_t>(n));
+    return true;
+}
+
+std::string line_client::read_lines(std::size_t count, std::chrono::milliseconds timeout) {
+    const auto deadline = clock::now() + timeout;
+    while (static_cast<std::size_t>(std::count(buffered_.begin(), buffered_.end(), '\n')) < count &&
+           clock::now() < deadline) {
+        if (!read_some(buffered_, 20ms)) {
+            break;
+        }
+    }
+    std::size_t end = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+        const auto lf = buffered_.find('\n', end);
+        if (lf == std::string::npos) {
+            end = buffered_.size();
+            break;
+        }
+        end = lf + 1;
+    }
+    std::string result = buffered_.substr(0, end);
+    buffered_.erase(0, end);
+    return result;
+}
+
+std::string line_client::read_until(std::string_view suffix, std::chrono::milliseconds timeout) {
+    const auto deadline = clock::now() + timeout;
+    while (!std::string_view(buffered_).ends_with(suffix) && clock::now() < deadline) {
+        if (!read_some(buffered_, 20ms)) {
+            break;
+        }
+    }
+    return std::exchange(buffered_, {});
+}
+
+bool line_client::read_to_eof(std::string& out, std::chrono::milliseconds timeout) {
+    const auto deadline = clock::now() + timeout;
+    out = std::exchange(buffered_, {});
+    while (clock::now() < deadline) {
+        if (!read_some(out, 20ms)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+std::string now_seconds() {
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+    char text[32];
+    std::snprintf(text, sizeof text, "%lld.%09lld", static_cast<long long>(ns / 1'000'000'000),
+                  static_cast<long long>(ns % 1'000'000'000));
+    return text;
+}
+
+} // namespace herd::testing_support

@@ -1,0 +1,115 @@
+#pragma once
+
+// Test support: the real `herd` binary as child processes, and a plain TCP client.
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <sys/types.h>
+
+namespace herd::testing_support {
+
+using namespace std::chrono_literals;
+
+// A loopback port that was free a moment ago (bound to port 0, then released).
+std::uint16_t free_port();
+
+// A fresh directory under the test temp dir, removed when the object dies.
+class scratch_dir {
+public:
+    scratch_dir();
+    ~scratch_dir();
+    scratch_dir(const scratch_dir&) = delete;
+    scratch_dir& operator=(const scratch_dir&) = delete;
+    const std::string& path() const { return path_; }
+    std::string file(const std::string& name) const { return path_ + "/" + name; }
+    std::string read(const std::string& name) const;
+    void write(const std::string& name, const std::string& text) const;
+
+private:
+    std::string path_;
+};
+
+// A herd config for tests: members on free loopback ports, the fixture gazetteer.
+struct test_herd {
+    std::map<std::string, std::uint16_t> ports;
+    std::vector<std::pair<std::string, std::string>> links;
+    std::string extra; // appended TOML, e.g. a [limits] table
+
+    // Writes the config into `dir` and returns its path.
+    std::string write_config(const scratch_dir& dir) const;
+};
+test_herd make_test_herd(const std::vector<std::string>& names);
+
+// A child process running the herd binary with `args` in `workdir`, output to files there.
+class herd_process {
+public:
+    herd_process(std::vector<std::string> args, const std::string& workdir, const std::string& label = "herd",
+                 const std::string& stdin_path = "/dev/null");
+    ~herd_process(); // SIGTERM, then SIGKILL if it lingers
+    herd_process(const herd_process&) = delete;
+    herd_process& operator=(const herd_process&) = delete;
+
+    pid_t pid() const { return pid_; }
+    void signal(int sig) const;
+    // The exit status (WEXITSTATUS, or 128 + signal), or nothing if still running at the timeout.
+    std::optional<int> wait(std::chrono::milliseconds timeout = 10s);
+    std::string out() const;
+    std::string err() const;
+
+private:
+    pid_t pid_ = -1;
+    std::optional<int> status_;
+    std::string out_path_;
+    std::string err_path_;
+};
+
+// Starts `herd serve NAME --config CONFIG` and waits until its port accepts connections.
+std::unique_ptr<herd_process> start_member(const std::string& name, std::uint16_t port, const std::string& config,
+                                           const std::string& workdir);
+
+// Runs the herd binary to completion (bounded), feeding `input` on stdin.
+struct run_result {
+    int status = -1;
+    std::string out;
+    std::string err;
+};
+run_result run_herd(const std::vector<std::string>& args, const std::string& workdir, const std::string& input = "",
+                    std::chrono::milliseconds timeout = 20s);
+
+// A blocking TCP client on loopback with bounded waits.
+class line_client {
+public:
+    explicit line_client(std::uint16_t port);
+    ~line_client();
+    line_client(const line_client&) = delete;
+    line_client& operator=(const line_client&) = delete;
+
+    void send(std::string_view bytes);
+    void shutdown_send();
+    // Reads until `count` complete lines have arrived in total (or EOF or the timeout).
+    std::string read_lines(std::size_t count, std::chrono::milliseconds timeout = 5s);
+    // Reads until the received bytes end with `suffix` (or EOF or the timeout).
+    std::string read_until(std::string_view suffix, std::chrono::milliseconds timeout = 5s);
+    // Reads until the member closes the connection (or the timeout); true when it did.
+    bool read_to_eof(std::string& out, std::chrono::milliseconds timeout = 5s);
+
+private:
+    // Reads what is there within `timeout`; returns false on EOF or error.
+    bool read_some(std::string& out, std::chrono::milliseconds timeout);
+
+    int fd_ = -1;
+    std::string buffered_;
+};
+
+// The current POSIX time as `S.NNNNNNNNN`, for IAMATs whose time difference must be small.
+std::string now_seconds();
+
+// True when the connection at `port` can be opened.
+bool port_accepts(std::uint16_t port);
+
+} // namespace herd::testing_support

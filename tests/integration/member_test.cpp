@@ -1,0 +1,276 @@
+// The real `herd serve` process, spoken to over TCP on loopback.
+#include <csignal>
+#include <regex>
+#include <thread>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "geo/distance.hpp"
+#include "herd_process.hpp"
+
+namespace herd::testing_support {
+namespace {
+
+class member_test : public testing::Test {
+protected:
+    void start(const std::string& extra = "") {
+        herd_.extra = extra;
+        config_ = herd_.write_config(dir_);
+        member_ = start_member("Clark", port(), config_, dir_.path());
+    }
+    std::uint16_t port() const { return herd_.ports.at("Clark"); }
+
+    scratch_dir dir_;
+    test_herd herd_ = make_test_herd({"Clark"});
+    std::string config_;
+    std::unique_ptr<herd_process> member_;
+};
+
+const std::string ucla = "+34.068930-118.445127";
+
+TEST_F(member_test, iamat_gets_an_exact_at_line) {
+    start();
+    line_client client(port());
+    const std::string time = now_seconds();
+    client.send("IAMAT kiwi.cs.ucla.edu " + ucla + " " + time + "\n");
+    const std::string reply = client.read_lines(1);
+    const std::regex at(R"(AT Clark ([+-])(\d+)\.(\d{9}) kiwi\.cs\.ucla\.edu \+34\.068930-118\.445127 (\S+)\n)");
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(reply, m, at)) << reply;
+    EXPECT_EQ(m[1], "+"); // the member's clock is after the client's
+    EXPECT_EQ(m[2], "0"); // and within a second of it
+    EXPECT_EQ(m[4], time);
+}
+
+TEST_F(member_test, time_difference_is_exact_for_a_time_in_the_future) {
+    start();
+    line_client client(port());
+    // 4102444800 is 2100-01-01: the difference is negative and its digits are known
+    // up to the arrival time, which lies between two clock readings around the call.
+    const auto before = std::chrono::system_clock::now();
+    client.send("IAMAT k +1+1 4102444800.000000001\n");
+    const std::string reply = client.read_lines(1);
+    const auto after = std::chrono::system_clock::now();
+    const std::regex at(R"(AT Clark -(\d+)\.(\d{9}) k \+1\+1 4102444800\.000000001\n)");
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(reply, m, at)) << reply;
+    const long long magnitude = std::stoll(m[1]) * 1'000'000'000 + std::stoll(m[2]);
+    const long long client_ns = 4102444800'000000001;
+    const auto ns = [](auto t) { return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count(); };
+    EXPECT_LE(magnitude, client_ns - ns(before));
+    EXPECT_GE(magnitude, client_ns - ns(after));
+}
+
+TEST_F(member_test, whatsat_answers_with_places_from_the_offline_backend) {
+    start();
+    line_client client(port());
+    client.send("IAMAT kiwi.cs.ucla.edu " + ucla + " " + now_seconds() + "\n");
+    const std::string at_line = client.read_lines(1);
+    client.send("WHATSAT kiwi.cs.ucla.edu 10 5\n");
+    const std::string reply = client.read_until("\n\n");
+    ASSERT_EQ(reply.substr(0, at_line.size()), at_line);
+    const std::string json_text = reply.substr(at_line.size(), reply.size() - at_line.size() - 2);
+    EXPECT_EQ(json_text.find("\n\n"), std::string::npos);
+    EXPECT_FALSE(json_text.ends_with("\n"));
+    const auto json = boost::json::parse(json_text).as_object();
+    EXPECT_EQ(json.at("status").as_string(), "OK");
+    EXPECT_TRUE(json.contains("html_attributions"));
+    const auto& results = json.at("results").as_array();
+    EXPECT_EQ(results.size(), 5u);
+    for (const auto& r : results) {
+        const auto& location = r.at("geometry").at("location");
+        EXPECT_LE(geo::distance_km({34.068930, -118.445127},
+                                   {location.at("lat").as_double(), location.at("lng").as_double()}),
+                  10.0);
+    }
+    EXPECT_EQ(results.at(0).at("name").as_string(), "Bel Air");
+}
+
+TEST_F(member_test, whatsat_reply_arrives_in_one_piece) {
+    start();
+    line_client client(port());
+    client.send("IAMAT k " + ucla + " 1\nWHATSAT k 50 20\n");
+    client.read_lines(1);
+    // One read of a generous size gets the whole reply: it was written at once.
+    std::string reply;
+    while (reply.empty()) {
+        reply = client.read_until("\n\n", 5s);
+    }
+    EXPECT_TRUE(reply.ends_with("}\n\n"));
+    EXPECT_GT(reply.size(), 2000u);
+}
+
+TEST_F(member_test, bad_lines_get_a_question_mark_and_the_connection_lives_on) {
+    start();
+    line_client client(port());
+    client.send("IAMAT kiwi.cs.ucla.edu +34.068930-118.445127\n"
+                "  hello   world \t\r\n"
+                "WHATSAT unknown.client 10 5\n"
+                "AT Bona +0.1 kiwi +1+1 1\n"
+                "IAMAT k +91+0 1\n"
+                "WHATSAT k 51 5\n"
+                "IAMAT k +1+1 1\n");
+    EXPECT_EQ(client.read_lines(6), "? IAMAT kiwi.cs.ucla.edu +34.068930-118.445127\n"
+                                    "? hello   world\n"
+                                    "? WHATSAT unknown.client 10 5\n"
+                                    "? AT Bona +0.1 kiwi +1+1 1\n"
+                                    "? IAMAT k +91+0 1\n"
+                                    "? WHATSAT k 51 5\n");
+    EXPECT_TRUE(client.read_lines(1).starts_with("AT Clark "));
+    // The injected AT line created no record.
+    client.send("WHATSAT kiwi 10 5\n");
+    EXPECT_EQ(client.read_lines(1), "? WHATSAT kiwi 10 5\n");
+}
+
+TEST_F(member_test, blank_lines_get_no_reply) {
+    start();
+    line_client client(port());
+    client.send("\n \t\r\n\f\v\nIAMAT k +1+1 1\n");
+    const std::string reply = client.read_lines(1);
+    EXPECT_TRUE(reply.starts_with("AT Clark ")) << reply;
+}
+
+TEST_F(member_test, pipelined_commands_are_answered_in_order) {
+    start();
+    line_client client(port());
+    std::string batch;
+    for (int i = 0; i < 200; ++i) {
+        batch += "IAMAT c" + std::to_string(i) + " +1+1 " + std::to_string(i + 1) + "\n";
+        batch += "bogus " + std::to_string(i) + "\n";
+    }
+    client.send(batch);
+    const std::string replies = client.read_lines(400);
+    std::istringstream lines(replies);
+    std::string line;
+    for (int i = 0; i < 200; ++i) {
+        ASSERT_TRUE(std::getline(lines, line));
+        EXPECT_TRUE(line.starts_with("AT Clark ") && line.ends_with(" c" + std::to_string(i) + " +1+1 " + std::to_string(i + 1)))
+            << line;
+        ASSERT_TRUE(std::getline(lines, line));
+        EXPECT_EQ(line, "? bogus " + std::to_string(i));
+    }
+}
+
+TEST_F(member_test, lines_split_across_many_writes_are_reassembled) {
+    start();
+    line_client client(port());
+    const std::string command = "IAMAT slow +1+1 1\n";
+    for (const char c : command) {
+        client.send(std::string_view(&c, 1));
+        std::this_thread::sleep_for(1ms);
+    }
+    EXPECT_TRUE(client.read_lines(1).ends_with(" slow +1+1 1\n"));
+}
+
+TEST_F(member_test, last_line_without_lf_is_answered_at_half_close) {
+    start();
+    line_client client(port());
+    client.send("IAMAT k +1+1 1\nIAMAT half +2+2 2");
+    client.shutdown_send();
+    std::string all;
+    ASSERT_TRUE(client.read_to_eof(all));
+    EXPECT_NE(all.find(" k +1+1 1\n"), std::string::npos) << all;
+    EXPECT_TRUE(all.ends_with(" half +2+2 2\n")) << all;
+}
+
+TEST_F(member_test, overlong_line_gets_a_question_mark_and_is_closed_and_member_carries_on) {
+    start("[limits]\nmax_line_bytes = 100\n");
+    {
+        line_client client(port());
+        client.send("IAMAT k +1+1 1\n" + std::string(150, 'x') + "\nIAMAT after +1+1 1\n");
+        std::string all;
+        ASSERT_TRUE(client.read_to_eof(all));
+        EXPECT_TRUE(all.starts_with("AT Clark ")) << all;
+        EXPECT_NE(all.find("\n? " + std::string(100, 'x') + "\n"), std::string::npos) << all;
+        EXPECT_EQ(all.find("after"), std::string::npos) << all;
+    }
+    line_client again(port());
+    again.send("WHATSAT k 1 1\n");
+    EXPECT_TRUE(again.read_until("\n\n").starts_with("AT Clark ")); // the earlier update was kept
+}
+
+TEST_F(member_test, overlong_line_without_lf_is_refused_too) {
+    start("[limits]\nmax_line_bytes = 100\n");
+    line_client client(port());
+    client.send(std::string(5000, 'y'));
+    std::string all;
+    ASSERT_TRUE(client.read_to_eof(all));
+    EXPECT_EQ(all, "? " + std::string(100, 'y') + "\n");
+}
+
+TEST_F(member_test, idle_clients_are_closed_after_the_timeout) {
+    start("[limits]\nidle_timeout_ms = 300\n");
+    line_client idle(port());
+    std::string all;
+    const auto started = std::chrono::steady_clock::now();
+    ASSERT_TRUE(idle.read_to_eof(all, 5s));
+    EXPECT_GE(std::chrono::steady_clock::now() - started, 250ms);
+    EXPECT_TRUE(all.empty());
+}
+
+TEST_F(member_test, connections_past_the_limit_are_refused) {
+    start("[limits]\nmax_connections = 2\n");
+    line_client first(port());
+    line_client second(port());
+    first.send("IAMAT a +1+1 1\n");
+    second.send("IAMAT b +1+1 1\n");
+    ASSERT_FALSE(first.read_lines(1).empty());
+    ASSERT_FALSE(second.read_lines(1).empty());
+    line_client third(port());
+    std::string all;
+    EXPECT_TRUE(third.read_to_eof(all));
+    EXPECT_TRUE(all.empty());
+    first.send("IAMAT c +1+1 1\n");
+    EXPECT_FALSE(first.read_lines(1).empty()); // the others are unaffected
+}
+
+TEST_F(member_test, binary_garbage_gets_question_marks_and_no_crash) {
+    start();
+    line_client client(port());
+    std::string garbage;
+    for (int i = 0; i < 4096; ++i) {
+        garbage += static_cast<char>((i * 131 + 7) % 256);
+    }
+    client.send(garbage + "\nIAMAT k +1+1 1\n");
+    const std::string all = client.read_until(" k +1+1 1\n");
+    EXPECT_TRUE(all.ends_with(" k +1+1 1\n"));
+    EXPECT_TRUE(port_accepts(port()));
+}
+
+TEST_F(member_test, log_has_inputs_outputs_and_connections_with_odd_bytes_escaped) {
+    start();
+    {
+        line_client client(port());
+        client.send("IAMAT k +1+1 1\nodd\x01\xff line\n");
+        client.read_lines(2);
+    }
+    member_->signal(SIGTERM);
+    ASSERT_EQ(member_->wait(), 0);
+    const std::string log = dir_.read("logs/Clark.log");
+    EXPECT_NE(log.find("connected from 127.0.0.1"), std::string::npos) << log;
+    EXPECT_NE(log.find("< IAMAT k +1+1 1"), std::string::npos) << log;
+    EXPECT_NE(log.find("> AT Clark "), std::string::npos) << log;
+    EXPECT_NE(log.find("< odd\\x01\\xff line"), std::string::npos) << log;
+    EXPECT_NE(log.find("> ? odd\\x01\\xff line\\n"), std::string::npos) << log;
+    EXPECT_NE(log.find("disconnected"), std::string::npos) << log;
+    EXPECT_EQ(log.find('\x01'), std::string::npos);
+    const std::regex stamp(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z Clark )");
+    EXPECT_TRUE(std::regex_search(log, stamp)) << log;
+}
+
+TEST_F(member_test, sigterm_stops_the_member_promptly_with_clients_connected) {
+    start();
+    line_client client(port());
+    client.send("IAMAT k +1+1 1\n");
+    client.read_lines(1);
+    const auto started = std::chrono::steady_clock::now();
+    member_->signal(SIGTERM);
+    EXPECT_EQ(member_->wait(5s), 0);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 4s);
+    std::string all;
+    EXPECT_TRUE(client.read_to_eof(all, 1s));
+}
+
+} // namespace
+} // namespace herd::testing_support

@@ -1,0 +1,129 @@
+#include "herd/config.hpp"
+
+#include <gtest/gtest.h>
+
+namespace herd::config {
+namespace {
+
+constexpr const char* minimal = R"(
+[herd]
+log_dir = "logs"
+links = [["Clark","Jaquez"], ["Clark","Bona"]]
+
+[servers.Clark]
+host = "127.0.0.1"
+port = 10003
+
+[servers.Jaquez]
+host = "127.0.0.1"
+port = 10004
+
+[servers.Bona]
+host = "127.0.0.1"
+port = 10001
+
+[places]
+backend = "offline"
+)";
+
+// The message parse_config throws for `text`, or "" when it accepts it.
+std::string error_of(const std::string& text) {
+    try {
+        parse_config(text, "test.toml");
+    } catch (const config_error& error) {
+        return error.what();
+    }
+    return "";
+}
+
+TEST(config, reads_the_documented_keys) {
+    const auto config = parse_config(minimal, "test.toml");
+    EXPECT_EQ(config.log_dir, "logs");
+    ASSERT_EQ(config.servers.size(), 3u);
+    EXPECT_EQ(config.server("Clark").port, 10003);
+    EXPECT_EQ(config.server("Clark").host, "127.0.0.1");
+    EXPECT_EQ(config.neighbours("Clark"), (std::vector<std::string>{"Bona", "Jaquez"}));
+    EXPECT_EQ(config.neighbours("Jaquez"), (std::vector<std::string>{"Clark"}));
+    EXPECT_EQ(config.places.backend, "offline");
+    EXPECT_EQ(config.limits.max_line_bytes, 8192u);
+}
+
+TEST(config, the_default_herd_file_is_valid) {
+    const auto config = load_config(HERD_TEST_DATA "/../../config/herd.toml");
+    EXPECT_EQ(config.servers.size(), 5u);
+    EXPECT_EQ(config.server("Bailey").port, 10000);
+    EXPECT_EQ(config.server("Jaquez").port, 10004);
+    EXPECT_EQ(config.links.size(), 6u);
+    EXPECT_EQ(config.neighbours("Campbell"), (std::vector<std::string>{"Bailey", "Bona", "Jaquez"}));
+}
+
+TEST(config, limits_are_configurable) {
+    const auto config = parse_config(std::string(minimal) +
+                                         "[limits]\nmax_line_bytes = 100\nidle_timeout_ms = 250\nmax_connections = 3\n",
+                                     "t");
+    EXPECT_EQ(config.limits.max_line_bytes, 100u);
+    EXPECT_EQ(config.limits.idle_timeout.count(), 250);
+    EXPECT_EQ(config.limits.max_connections, 3u);
+}
+
+TEST(config, unknown_member_lookup_names_the_members) {
+    const auto config = parse_config(minimal, "test.toml");
+    try {
+        config.server("Nobody");
+        FAIL();
+    } catch (const config_error& error) {
+        EXPECT_STREQ(error.what(), "test.toml: no member named 'Nobody' (members: Bona, Clark, Jaquez)");
+    }
+}
+
+struct bad_case {
+    std::string from;
+    std::string to;
+    std::string message; // a part of the expected message
+};
+
+TEST(config, rejects_invalid_configs_with_file_key_and_reason) {
+    const std::vector<bad_case> cases{
+        {R"(["Clark","Bona"]])", R"(["Clark","Nobody"]])", "herd.links[1]: unknown member 'Nobody'"},
+        {R"(["Clark","Bona"]])", R"(["Bona","Bona"]])", "herd.links[1]: a member cannot link to itself"},
+        {R"(["Clark","Bona"]])", R"(["Jaquez","Clark"]])", "herd.links[1]: duplicate link"},
+        {R"(["Clark","Bona"]])", R"(["Clark"]])", "herd.links[1]: must be a pair"},
+        {"port = 10001", "port = 10004", "servers.Jaquez.port: 127.0.0.1:10004 is used by another member"},
+        {"port = 10001", "port = 70000", "servers.Bona.port: must be an integer from 1 to 65535"},
+        {"port = 10001", "port = \"10001\"", "servers.Bona.port: must be an integer"},
+        {"port = 10001\n", "\n", "servers.Bona.port: missing"},
+        {"host = \"127.0.0.1\"\nport = 10001", "port = 10001", "servers.Bona.host: missing"},
+        {"backend = \"offline\"", "backend = \"carrier-pigeon\"", "places.backend: unknown backend"},
+        {"log_dir = \"logs\"", "log_dir = \"logs\"\nlog_dri = 1", "herd.log_dri: unknown key"},
+        {"[servers.Bona]", "[servers.\"Bo na\"]", "a member name is"},
+        {"[places]", "[placez]", "placez: unknown key"},
+        {"[herd]", "[herd", "test.toml:2:"},
+    };
+    for (const auto& c : cases) {
+        std::string text = minimal;
+        const auto at = text.find(c.from);
+        ASSERT_NE(at, std::string::npos) << c.from;
+        text.replace(at, c.from.size(), c.to);
+        const std::string message = error_of(text);
+        EXPECT_NE(message.find(c.message), std::string::npos) << "got: " << message << "\nwanted: " << c.message;
+        EXPECT_EQ(message.rfind("test.toml", 0), 0u) << message;
+    }
+}
+
+TEST(config, messages_carry_the_line) {
+    std::string text = minimal;
+    text.replace(text.find("port = 10004"), 12, "port = 0");
+    EXPECT_NE(error_of(text).find("test.toml:12: servers.Jaquez.port"), std::string::npos) << error_of(text);
+}
+
+TEST(config, missing_file_is_a_clear_error) {
+    try {
+        load_config("/nonexistent/herd.toml");
+        FAIL();
+    } catch (const config_error& error) {
+        EXPECT_STREQ(error.what(), "/nonexistent/herd.toml: cannot read the config file");
+    }
+}
+
+} // namespace
+} // namespace herd::config

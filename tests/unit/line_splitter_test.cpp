@@ -1,0 +1,105 @@
+#include "protocol/line_splitter.hpp"
+
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace herd::protocol {
+namespace {
+
+using status = line_splitter::status;
+
+// Feeds `input` in pieces of `chunk` bytes and collects every line, as a session would.
+struct split_result {
+    std::vector<std::string> lines;
+    bool too_long = false;
+};
+
+split_result split(std::string_view input, std::size_t chunk, std::size_t limit = 8192, bool finish = true) {
+    line_splitter splitter(limit);
+    split_result result;
+    const auto drain = [&](bool at_end) {
+        for (;;) {
+            std::string_view line;
+            auto s = splitter.next(line);
+            if (s == status::need_more && at_end) {
+                s = splitter.finish(line);
+            }
+            if (s == status::need_more) {
+                return;
+            }
+            if (s == status::too_long) {
+                result.too_long = true;
+                result.lines.emplace_back(line);
+                return;
+            }
+            result.lines.emplace_back(line);
+        }
+    };
+    for (std::size_t i = 0; i < input.size() && !result.too_long; i += chunk) {
+        splitter.feed(input.substr(i, chunk));
+        drain(false);
+    }
+    if (finish && !result.too_long) {
+        drain(true);
+    }
+    return result;
+}
+
+TEST(line_splitter, splits_on_lf_only_and_keeps_cr) {
+    for (const std::size_t chunk : {1, 2, 3, 7, 100}) {
+        const auto result = split("a b\r\nsecond\n\nlast\r\n", chunk);
+        EXPECT_EQ(result.lines, (std::vector<std::string>{"a b\r", "second", "", "last\r"})) << chunk;
+    }
+}
+
+TEST(line_splitter, final_unterminated_line_is_a_line) {
+    for (const std::size_t chunk : {1, 4, 100}) {
+        EXPECT_EQ(split("one\ntwo", chunk).lines, (std::vector<std::string>{"one", "two"})) << chunk;
+    }
+}
+
+TEST(line_splitter, unterminated_line_is_held_until_the_end) {
+    EXPECT_EQ(split("one\ntwo", 1, 8192, false).lines, (std::vector<std::string>{"one"}));
+}
+
+TEST(line_splitter, finish_on_empty_rest_gives_nothing) {
+    line_splitter splitter(16);
+    splitter.feed("x\n");
+    std::string_view line;
+    ASSERT_EQ(splitter.next(line), status::line);
+    EXPECT_EQ(splitter.finish(line), status::need_more);
+}
+
+TEST(line_splitter, line_at_limit_is_accepted) {
+    const std::string line(16, 'x');
+    const auto result = split(line + "\n", 1, 16);
+    EXPECT_FALSE(result.too_long);
+    EXPECT_EQ(result.lines, (std::vector<std::string>{line}));
+}
+
+TEST(line_splitter, line_over_limit_is_too_long_whether_or_not_terminated) {
+    for (const std::size_t chunk : {1, 5, 100}) {
+        const auto terminated = split(std::string(17, 'x') + "\n", chunk, 16);
+        EXPECT_TRUE(terminated.too_long) << chunk;
+        EXPECT_EQ(terminated.lines.back(), std::string(16, 'x'));
+        const auto endless = split(std::string(40, 'y'), chunk, 16, false);
+        EXPECT_TRUE(endless.too_long) << chunk;
+        EXPECT_EQ(endless.lines.back(), std::string(16, 'y'));
+    }
+}
+
+TEST(line_splitter, long_stream_of_short_lines_keeps_buffer_small) {
+    line_splitter splitter(64);
+    std::string_view line;
+    for (int i = 0; i < 10'000; ++i) {
+        splitter.feed("IAMAT x\n");
+        ASSERT_EQ(splitter.next(line), status::line);
+        ASSERT_EQ(line, "IAMAT x");
+    }
+    EXPECT_EQ(splitter.pending(), 0u);
+}
+
+} // namespace
+} // namespace herd::protocol

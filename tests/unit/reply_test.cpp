@@ -1,0 +1,52 @@
+#include "protocol/reply.hpp"
+
+#include <gtest/gtest.h>
+
+namespace herd::protocol {
+namespace {
+
+iamat_command kiwi() {
+    return std::get<iamat_command>(
+        parse_command("IAMAT kiwi.cs.ucla.edu +34.068930-118.445127 1621464827.959498503"));
+}
+
+TEST(reply, at_line_has_the_exact_nanosecond_difference) {
+    EXPECT_EQ(make_at_line("Clark", 1621464828223371889, kiwi()),
+              "AT Clark +0.263873386 kiwi.cs.ucla.edu +34.068930-118.445127 1621464827.959498503");
+}
+
+TEST(reply, at_line_difference_is_signed_and_zero_is_plus) {
+    auto iamat = kiwi();
+    EXPECT_EQ(at_line_origin(make_at_line("X", iamat.client_time_ns, iamat)), "X");
+    EXPECT_NE(make_at_line("X", iamat.client_time_ns, iamat).find(" +0.000000000 "), std::string::npos);
+    EXPECT_NE(make_at_line("X", iamat.client_time_ns - 1'500'000'000, iamat).find(" -1.500000000 "),
+              std::string::npos);
+    EXPECT_NE(make_at_line("X", iamat.client_time_ns + 12'000'000'000, iamat).find(" +12.000000000 "),
+              std::string::npos);
+}
+
+TEST(reply, at_line_copies_fields_that_the_arithmetic_truncates) {
+    const auto iamat =
+        std::get<iamat_command>(parse_command("IAMAT k +01.50-001.250 0001621464827.9594985039999"));
+    EXPECT_EQ(make_at_line("Bona", 1621464827959498503, iamat), "AT Bona +0.000000000 k +01.50-001.250 0001621464827.9594985039999");
+}
+
+TEST(reply, origin_of_an_at_line) {
+    EXPECT_EQ(at_line_origin("AT Clark +0.1 k +1+1 1"), "Clark");
+    EXPECT_EQ(at_line_origin("? AT"), "");
+}
+
+TEST(reply, invalid_reply_is_question_mark_and_line) {
+    std::string out;
+    append_invalid_reply(out, "IAMAT kiwi.cs.ucla.edu +34.068930-118.445127");
+    EXPECT_EQ(out, "? IAMAT kiwi.cs.ucla.edu +34.068930-118.445127\n");
+}
+
+TEST(reply, whatsat_reply_frames_json_without_empty_lines) {
+    std::string out;
+    append_whatsat_reply(out, "AT Clark +0.1 k +1+1 1", "\n{\n\n   \"a\" : 1\n\n\n}\n\n");
+    EXPECT_EQ(out, "AT Clark +0.1 k +1+1 1\n{\n   \"a\" : 1\n}\n\n");
+}
+
+} // namespace
+} // namespace herd::protocol

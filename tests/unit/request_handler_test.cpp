@@ -1,0 +1,69 @@
+#include "server/request_handler.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <gtest/gtest.h>
+
+#include "places/offline_places.hpp"
+
+namespace herd::server {
+namespace {
+
+class request_handler_test : public testing::Test {
+protected:
+    // The reply to `line`, as if it arrived at `arrival`.
+    std::string answer(std::string_view line, geo::nanoseconds arrival = 1621464828223371889) {
+        std::string out;
+        boost::asio::io_context io;
+        auto done = boost::asio::co_spawn(io, handler_.handle(line, arrival, out), boost::asio::use_future);
+        io.run();
+        done.get();
+        return out;
+    }
+
+    store::location_store store_;
+    places::offline_places places_{places::load_gazetteer(HERD_TEST_DATA "/places.json"), "attr"};
+    request_handler handler_{"Clark", store_, places_};
+};
+
+TEST_F(request_handler_test, iamat_is_answered_and_kept) {
+    EXPECT_EQ(answer("IAMAT kiwi.cs.ucla.edu +34.068930-118.445127 1621464827.959498503"),
+              "AT Clark +0.263873386 kiwi.cs.ucla.edu +34.068930-118.445127 1621464827.959498503\n");
+    ASSERT_NE(store_.find("kiwi.cs.ucla.edu"), nullptr);
+    EXPECT_EQ(store_.find("kiwi.cs.ucla.edu")->client_time_ns, 1621464827959498503);
+}
+
+TEST_F(request_handler_test, older_iamat_is_answered_but_changes_nothing) {
+    const std::string first = answer("IAMAT k +34.068930-118.445127 20", 21'000'000'000);
+    EXPECT_EQ(first, "AT Clark +1.000000000 k +34.068930-118.445127 20\n");
+    EXPECT_EQ(answer("IAMAT k +1+1 10", 30'000'000'000), "AT Clark +20.000000000 k +1+1 10\n");
+    EXPECT_EQ(store_.find("k")->at_line + "\n", first);
+    EXPECT_EQ(store_.find("k")->client_time_ns, 20'000'000'000);
+}
+
+TEST_F(request_handler_test, whatsat_answers_with_the_kept_at_line_and_places) {
+    answer("IAMAT kiwi +34.068930-118.445127 1621464827.959498503");
+    const std::string reply = answer("WHATSAT kiwi 10 2");
+    const std::string at_line = "AT Clark +0.263873386 kiwi +34.068930-118.445127 1621464827.959498503\n";
+    ASSERT_EQ(reply.substr(0, at_line.size()), at_line);
+    EXPECT_TRUE(reply.ends_with("}\n\n"));
+    EXPECT_EQ(reply.find("\n\n"), reply.size() - 2);
+    EXPECT_NE(reply.find("\"name\" : \"Bel Air\""), std::string::npos);
+    EXPECT_NE(reply.find("\"name\" : \"Westwood\""), std::string::npos);
+    EXPECT_EQ(reply.find("Century City"), std::string::npos);
+}
+
+TEST_F(request_handler_test, whatsat_for_an_unknown_client_is_a_question) {
+    EXPECT_EQ(answer("  WHATSAT nobody 10 5 "), "? WHATSAT nobody 10 5\n");
+}
+
+TEST_F(request_handler_test, at_lines_from_clients_are_refused_and_change_nothing) {
+    EXPECT_EQ(answer("AT Bona +0.1 k +1+1 1"), "? AT Bona +0.1 k +1+1 1\n");
+    EXPECT_EQ(store_.size(), 0u);
+}
+
+TEST_F(request_handler_test, blank_lines_get_no_reply) { EXPECT_EQ(answer(" \t\r"), ""); }
+
+} // namespace
+} // namespace herd::server
