@@ -28,6 +28,7 @@ std::shared_ptr<spdlog::logger> make_member_logger(const std::string& log_dir, c
             spdlog::async_overflow_policy::overrun_oldest);
         logger->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %n %l %v", spdlog::pattern_time_type::utc);
         logger->flush_on(spdlog::level::warn);
+        spdlog::register_logger(logger); // so the periodic flush reaches it
         return logger;
     } catch (const std::exception& error) {
         throw std::runtime_error("cannot open the log " + path.string() + ": " + error.what());

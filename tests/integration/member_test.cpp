@@ -259,6 +259,18 @@ TEST_F(member_test, log_has_inputs_outputs_and_connections_with_odd_bytes_escape
     EXPECT_TRUE(std::regex_search(log, stamp)) << log;
 }
 
+TEST_F(member_test, log_reaches_the_file_while_the_member_runs) {
+    start();
+    line_client client(port());
+    client.send("IAMAT running +1+1 1\n");
+    client.read_lines(1);
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (dir_.read("logs/Clark.log").find("< IAMAT running") == std::string::npos) {
+        ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "log not flushed within 5 s";
+        std::this_thread::sleep_for(20ms);
+    }
+}
+
 TEST_F(member_test, sigterm_stops_the_member_promptly_with_clients_connected) {
     start();
     line_client client(port());
