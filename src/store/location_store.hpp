@@ -1,32 +1,21 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
-#include "geo/coordinates.hpp"
-#include "geo/timestamp.hpp"
+#include "store/location_record.hpp"
 
 namespace herd::store {
 
-// The newest known report of one client, as its receiving member answered it.
-struct location_record {
-    std::string at_line;                // the whole AT line, byte for byte, no line ending
-    geo::nanoseconds client_time_ns = 0; // the client's own time of the report
-    geo::coordinates position;
-
-    // The member that received the IAMAT (the AT line's second field).
-    std::string_view origin() const;
-};
-
-// True when `candidate` should replace `kept`: its client time is strictly newer or,
-// at the same time, its origin name sorts higher (then, at the same origin, its AT line
-// does). The one merge rule of the herd: a total order, so every member converges.
-bool supersedes(const location_record& candidate, const location_record& kept);
-
-// Client ID -> newest record. Not thread-safe: owned by one event loop.
+// Client ID -> newest record. Records never move between slots: slot i holds the same
+// client for the store's lifetime, so a reader can walk slots 0..size() across awaits
+// (a link's catch-up does) while records are added and replaced. Not thread-safe: owned
+// by one event loop.
 class location_store {
 public:
     // Keeps `record` when the client is unknown or it supersedes the kept one.
@@ -38,12 +27,16 @@ public:
 
     std::size_t size() const { return records_.size(); }
 
+    // The record in slot `i` (i < size()). Valid until the next merge().
+    const location_record& slot(std::size_t i) const { return records_[i]; }
+
 private:
     struct string_hash {
         using is_transparent = void;
         std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
     };
-    std::unordered_map<std::string, location_record, string_hash, std::equal_to<>> records_;
+    std::unordered_map<std::string, std::uint32_t, string_hash, std::equal_to<>> slots_;
+    std::vector<location_record> records_;
 };
 
 } // namespace herd::store

@@ -62,6 +62,16 @@ TEST(location_store, every_arrival_order_converges_to_the_same_record) {
     EXPECT_EQ(expected, "AT Clark +0.000000001 k +3+3 7");
 }
 
+TEST(location_store, slots_stay_put_as_records_are_added_and_replaced) {
+    location_store store;
+    store.merge("a", record("Bona", 5));
+    store.merge("b", record("Bona", 5));
+    store.merge("a", record("Bona", 9));
+    ASSERT_EQ(store.size(), 2u);
+    EXPECT_EQ(store.slot(0).client_time_ns, 9);
+    EXPECT_EQ(&store.slot(1), store.find("b"));
+}
+
 TEST(location_store, clients_are_independent) {
     location_store store;
     store.merge("a", record("Bona", 5));
