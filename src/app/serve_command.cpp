@@ -62,7 +62,9 @@ int serve(const std::string& name, const std::string& config_path) {
                     io.stop(); // sessions did not end in time
                 }
             });
-            member.stop([&deadline] { deadline.cancel(); });
+            // Once the last client is answered and gone, nothing left is worth waiting for:
+            // links are closed, and redial timers and handshakes in flight can be dropped.
+            member.stop([&io] { io.stop(); });
         });
         io.run();
         log->info("{} stopped", name);

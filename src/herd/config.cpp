@@ -90,16 +90,23 @@ void read_servers(const reporter& r, const toml::table& root, herd_config& confi
         if (!valid_member_name(name)) {
             r.fail(&node, where, "a member name is 1 to 64 letters, digits, '-', '_' or '.'");
         }
-        r.only_keys(*table, where, {"host", "port"});
-        server_config server{name, required_string(r, *table, "host", where), 0};
-        const toml::node* port = table->get("port");
-        if (port == nullptr) {
+        r.only_keys(*table, where, {"host", "port", "peer_port"});
+        server_config server{name, required_string(r, *table, "host", where), 0, 0};
+        const auto read_port = [&](std::string_view port_name) -> std::uint16_t {
+            const toml::node* port = table->get(port_name);
+            const std::string port_key = where + "." + std::string(port_name);
+            const auto value = integer_in<std::uint16_t>(r, *port, port_key, 1, 65535);
+            if (!endpoints.emplace(server.host, value).second) {
+                r.fail(port, port_key, server.host + ":" + std::to_string(value) + " is used by another listener");
+            }
+            return value;
+        };
+        if (!table->contains("port")) {
             r.fail(table, where + ".port", "missing");
         }
-        server.port = integer_in<std::uint16_t>(r, *port, where + ".port", 1, 65535);
-        if (!endpoints.emplace(server.host, server.port).second) {
-            r.fail(port, where + ".port",
-                   server.host + ":" + std::to_string(server.port) + " is used by another member");
+        server.port = read_port("port");
+        if (table->contains("peer_port")) {
+            server.peer_port = read_port("peer_port");
         }
         config.servers.emplace(name, std::move(server));
     }
@@ -182,13 +189,28 @@ void read_limits(const reporter& r, const toml::table& root, herd_config& config
     if (limits == nullptr) {
         return;
     }
-    r.only_keys(*limits, "limits", {"max_line_bytes", "idle_timeout_ms", "max_connections"});
+    r.only_keys(*limits, "limits",
+                {"max_line_bytes", "idle_timeout_ms", "max_connections", "peer_queue_bytes", "peer_heartbeat_ms",
+                 "peer_timeout_ms", "peer_connect_timeout_ms", "peer_backoff_max_ms"});
+    const auto read_ms = [&](std::string_view key, std::chrono::milliseconds& out) {
+        if (const toml::node* n = limits->get(key)) {
+            out = std::chrono::milliseconds(
+                integer_in<std::int64_t>(r, *n, "limits." + std::string(key), 1, 86'400'000));
+        }
+    };
     if (const toml::node* n = limits->get("max_line_bytes")) {
         config.limits.max_line_bytes = integer_in<std::size_t>(r, *n, "limits.max_line_bytes", 64, 1 << 24);
     }
-    if (const toml::node* n = limits->get("idle_timeout_ms")) {
-        config.limits.idle_timeout =
-            std::chrono::milliseconds(integer_in<std::int64_t>(r, *n, "limits.idle_timeout_ms", 1, 86'400'000));
+    read_ms("idle_timeout_ms", config.limits.idle_timeout);
+    read_ms("peer_heartbeat_ms", config.limits.peer_heartbeat);
+    read_ms("peer_timeout_ms", config.limits.peer_timeout);
+    read_ms("peer_connect_timeout_ms", config.limits.peer_connect_timeout);
+    read_ms("peer_backoff_max_ms", config.limits.peer_backoff_max);
+    if (const toml::node* n = limits->get("peer_queue_bytes")) {
+        config.limits.peer_queue_bytes = integer_in<std::size_t>(r, *n, "limits.peer_queue_bytes", 4096, 1 << 30);
+    }
+    if (config.limits.peer_timeout <= config.limits.peer_heartbeat) {
+        r.fail(limits, "limits.peer_timeout_ms", "must be longer than limits.peer_heartbeat_ms");
     }
     if (const toml::node* n = limits->get("max_connections")) {
         config.limits.max_connections = integer_in<std::size_t>(r, *n, "limits.max_connections", 1, 1'000'000);

@@ -21,7 +21,11 @@ public:
 struct server_config {
     std::string name;
     std::string host;
-    std::uint16_t port = 0;
+    std::uint16_t port = 0;      // clients (and peers, when peer_port is 0)
+    std::uint16_t peer_port = 0; // optional listener for peers only; 0: peers use `port`
+
+    // Where neighbours dial this member.
+    std::uint16_t port_for_peers() const { return peer_port != 0 ? peer_port : port; }
 };
 
 // Every limit a member enforces, with its default.
@@ -29,6 +33,11 @@ struct limits_config {
     std::size_t max_line_bytes = 8192;              // longer client lines: `?` and close
     std::chrono::milliseconds idle_timeout{300'000}; // a client silent this long is closed
     std::size_t max_connections = 10'000;            // clients past this are refused
+    std::size_t peer_queue_bytes = 8 << 20;          // a peer link queueing more is dropped
+    std::chrono::milliseconds peer_heartbeat{500};   // an idle link sends PING this often
+    std::chrono::milliseconds peer_timeout{3'000};   // a link silent this long is dead
+    std::chrono::milliseconds peer_connect_timeout{2'000}; // connect + handshake
+    std::chrono::milliseconds peer_backoff_max{2'000};     // cap of the redial back-off
 };
 
 struct places_config {

@@ -36,6 +36,14 @@ line_splitter::status line_splitter::next(std::string_view& out) {
     return status::line;
 }
 
+std::string line_splitter::take_rest() {
+    std::string rest = buffer_.substr(start_);
+    buffer_.clear();
+    start_ = 0;
+    scanned_ = 0;
+    return rest;
+}
+
 line_splitter::status line_splitter::finish(std::string_view& out) {
     const std::string_view rest = std::string_view(buffer_).substr(start_);
     start_ = buffer_.size();

@@ -33,6 +33,9 @@ public:
     // Bytes buffered but not yet returned as lines.
     std::size_t pending() const { return buffer_.size() - start_; }
 
+    // Removes and returns the bytes not yet returned as lines (to hand a stream over).
+    std::string take_rest();
+
 private:
     std::size_t max_line_bytes_;
     std::string buffer_;

@@ -7,6 +7,7 @@
 #include <boost/asio/write.hpp>
 
 #include "geo/timestamp.hpp"
+#include "herd/peer_message.hpp"
 #include "protocol/command.hpp"
 #include "protocol/reply.hpp"
 #include "server/log.hpp"
@@ -22,9 +23,9 @@ constexpr auto drain_timeout = std::chrono::seconds(2);
 } // namespace
 
 client_session::client_session(asio::ip::tcp::socket socket, std::uint64_t id, request_handler& handler,
-                               const config::limits_config& limits, spdlog::logger& log)
+                               const config::limits_config& limits, spdlog::logger& log, peer_hook on_peer)
     : socket_(std::move(socket)), id_(id), handler_(handler), limits_(limits), log_(log),
-      splitter_(limits.max_line_bytes), idle_timer_(socket_.get_executor()) {}
+      splitter_(limits.max_line_bytes), idle_timer_(socket_.get_executor()), on_peer_(std::move(on_peer)) {}
 
 void client_session::close() {
     boost::system::error_code ignored;
@@ -52,6 +53,12 @@ asio::awaitable<void> client_session::run() {
         touch();
         splitter_.feed(std::string_view(buffer.data(), n));
         co_await answer_lines(end_of_stream);
+        if (peer_hello_) {
+            log_.info("client {} is a peer: handing over", id_);
+            idle_timer_.cancel();
+            on_peer_(std::move(socket_), std::move(*peer_hello_), splitter_.take_rest());
+            co_return;
+        }
         if (!co_await flush()) {
             reason = "write failed";
             break;
@@ -79,6 +86,11 @@ asio::awaitable<void> client_session::answer_lines(bool end_of_stream) {
             status = splitter_.finish(line);
         }
         if (status == protocol::line_splitter::status::need_more) {
+            co_return;
+        }
+        if (std::exchange(first_line_, false) && status == protocol::line_splitter::status::line && on_peer_ &&
+            peer::is_handshake(line)) {
+            peer_hello_ = std::string(line);
             co_return;
         }
         log_.info("client {} < {}", id_, escape_for_log(line));

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <functional>
+#include <optional>
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
@@ -22,8 +24,12 @@ namespace herd::server {
 // limit and the idle timeout. Runs as coroutines on the member's event loop.
 class client_session : public std::enable_shared_from_this<client_session> {
 public:
+    // Takes a connection whose first line opened a peer handshake: the socket, that line,
+    // and the bytes read after it.
+    using peer_hook = std::function<void(boost::asio::ip::tcp::socket, std::string, std::string)>;
+
     client_session(boost::asio::ip::tcp::socket socket, std::uint64_t id, request_handler& handler,
-                   const config::limits_config& limits, spdlog::logger& log);
+                   const config::limits_config& limits, spdlog::logger& log, peer_hook on_peer);
 
     // Serves the connection until the client closes it, a limit ends it or close() is called.
     boost::asio::awaitable<void> run();
@@ -46,8 +52,11 @@ private:
     protocol::line_splitter splitter_;
     std::string out_;
     bool too_long_ = false;
+    bool first_line_ = true;
+    std::optional<std::string> peer_hello_; // set when the first line was a peer handshake
     boost::asio::steady_timer idle_timer_;
     std::chrono::steady_clock::time_point deadline_;
+    peer_hook on_peer_;
 };
 
 } // namespace herd::server

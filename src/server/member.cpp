@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "herd/listener.hpp"
 #include "server/client_session.hpp"
 
 namespace herd::server {
@@ -20,28 +21,23 @@ using tcp = asio::ip::tcp;
 member::member(asio::any_io_executor executor, const config::herd_config& config, const std::string& name,
                places::places_backend& places, std::shared_ptr<spdlog::logger> log)
     : executor_(std::move(executor)), self_(config.server(name)), limits_(config.limits), log_(std::move(log)),
-      handler_(name, store_, places), acceptor_(executor_) {}
+      peers_(executor_, config, name, store_, *log_),
+      handler_(name, store_, places, [this](const store::location_record& record) { peers_.flood(record, nullptr); }),
+      acceptor_(executor_) {}
 
 member::~member() = default;
 
 void member::start() {
-    const std::string where = self_.host + ":" + std::to_string(self_.port);
-    try {
-        const tcp::endpoint endpoint(asio::ip::make_address(self_.host), self_.port);
-        acceptor_.open(endpoint.protocol());
-        acceptor_.set_option(tcp::acceptor::reuse_address(true));
-        acceptor_.bind(endpoint);
-        acceptor_.listen(asio::socket_base::max_listen_connections);
-    } catch (const boost::system::system_error& error) {
-        throw std::runtime_error("cannot listen on " + where + ": " + error.code().message());
-    }
-    log_->info("{} listening on {}", self_.name, where);
+    net::listen_on(acceptor_, self_.host, self_.port);
+    log_->info("{} listening on {}:{}", self_.name, self_.host, self_.port);
+    peers_.start();
     asio::co_spawn(executor_, accept_loop(), asio::detached);
 }
 
 void member::stop(std::function<void()> on_stopped) {
     boost::system::error_code ignored;
     acceptor_.close(ignored);
+    peers_.stop();
     on_stopped_ = std::move(on_stopped);
     for (const auto& session : sessions_) {
         session->close();
@@ -70,8 +66,15 @@ asio::awaitable<void> member::accept_loop() {
             continue; // `socket` closes here
         }
         socket.set_option(tcp::no_delay(true));
+        // Without a peer port, neighbours dial the client port and the handshake tells them apart.
+        client_session::peer_hook on_peer;
+        if (self_.peer_port == 0) {
+            on_peer = [this](tcp::socket peer, std::string hello, std::string rest) {
+                peers_.adopt(std::move(peer), std::move(hello), std::move(rest));
+            };
+        }
         auto session = std::make_shared<client_session>(std::move(socket), next_session_id_++, handler_, limits_,
-                                                        *log_);
+                                                        *log_, std::move(on_peer));
         sessions_.insert(session);
         asio::co_spawn(executor_, session->run(), [this, session](std::exception_ptr failure) {
             if (failure) {

@@ -12,6 +12,7 @@
 #include <spdlog/logger.h>
 
 #include "herd/config.hpp"
+#include "herd/peer_hub.hpp"
 #include "places/places_backend.hpp"
 #include "server/request_handler.hpp"
 #include "store/location_store.hpp"
@@ -20,21 +21,22 @@ namespace herd::server {
 
 class client_session;
 
-// One herd member: owns the listener, the store and the client sessions, and wires them
-// to the request handler and the places backend. Single-threaded: everything runs on the
-// executor it is given.
+// One herd member: owns the client listener, the store, the client sessions and the peer
+// hub, and wires them to the request handler and the places backend. Single-threaded:
+// everything runs on the executor it is given.
 class member {
 public:
     member(boost::asio::any_io_executor executor, const config::herd_config& config, const std::string& name,
            places::places_backend& places, std::shared_ptr<spdlog::logger> log);
     ~member();
 
-    // Binds and listens on the member's host and port, then accepts clients.
-    // Throws std::runtime_error naming the address when it cannot listen.
+    // Binds and listens on the member's host and port (and peer port), accepts clients and
+    // links up with the neighbours. Throws std::runtime_error naming the address when it
+    // cannot listen.
     void start();
 
-    // Stops accepting and closes every client connection; calls `on_stopped` once the
-    // last session has ended (at once when there is none).
+    // Stops accepting, closes every client connection and peer link; calls `on_stopped` once
+    // the last session has ended (at once when there is none).
     void stop(std::function<void()> on_stopped);
 
     boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
@@ -47,6 +49,7 @@ private:
     const config::limits_config& limits_;
     std::shared_ptr<spdlog::logger> log_;
     store::location_store store_;
+    peer::peer_hub peers_;
     request_handler handler_;
     boost::asio::ip::tcp::acceptor acceptor_;
     std::unordered_set<std::shared_ptr<client_session>> sessions_;

@@ -9,8 +9,8 @@
 namespace herd::server {
 
 request_handler::request_handler(std::string member_name, store::location_store& store,
-                                 places::places_backend& places)
-    : member_name_(std::move(member_name)), store_(store), places_(places) {}
+                                 places::places_backend& places, accepted_hook on_accepted)
+    : member_name_(std::move(member_name)), store_(store), places_(places), on_accepted_(std::move(on_accepted)) {}
 
 boost::asio::awaitable<void> request_handler::handle(std::string_view line, geo::nanoseconds arrival,
                                                      std::string& out) {
@@ -19,7 +19,9 @@ boost::asio::awaitable<void> request_handler::handle(std::string_view line, geo:
         store::location_record record{protocol::make_at_line(member_name_, arrival, *iamat),
                                       iamat->client_time_ns, iamat->position};
         protocol::append_iamat_reply(out, record.at_line);
-        store_.merge(iamat->client_id, std::move(record));
+        if (store_.merge(iamat->client_id, std::move(record)) && on_accepted_) {
+            on_accepted_(*store_.find(iamat->client_id));
+        }
     } else if (const auto* whatsat = std::get_if<protocol::whatsat_command>(&command)) {
         const store::location_record* kept = store_.find(whatsat->client_id);
         if (kept == nullptr) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -15,7 +16,11 @@ namespace herd::server {
 // places backend. Knows nothing of sockets.
 class request_handler {
 public:
-    request_handler(std::string member_name, store::location_store& store, places::places_backend& places);
+    // Called with each record an IAMAT added to the store (to flood it).
+    using accepted_hook = std::function<void(const store::location_record&)>;
+
+    request_handler(std::string member_name, store::location_store& store, places::places_backend& places,
+                    accepted_hook on_accepted = {});
 
     // Appends to `out` the reply to one line (without its LF) that arrived at `arrival`;
     // appends nothing for a blank line. `line` must stay valid until the call completes.
@@ -27,6 +32,7 @@ private:
     std::string member_name_;
     store::location_store& store_;
     places::places_backend& places_;
+    accepted_hook on_accepted_;
 };
 
 } // namespace herd::server

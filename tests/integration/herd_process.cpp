@@ -159,6 +159,17 @@ std::optional<int> herd_process::wait(std::chrono::milliseconds timeout) {
 std::string herd_process::out() const { return slurp(out_path_); }
 std::string herd_process::err() const { return slurp(err_path_); }
 
+bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+    const auto deadline = clock::now() + timeout;
+    while (!condition()) {
+        if (clock::now() > deadline) {
+            return false;
+        }
+        std::this_thread::sleep_for(10ms);
+    }
+    return true;
+}
+
 bool port_accepts(std::uint16_t port) {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     const sockaddr_in address = loopback(port);
@@ -194,8 +205,11 @@ run_result run_herd(const std::vector<std::string>& args, const std::string& wor
     return result;
 }
 
-line_client::line_client(std::uint16_t port) {
+line_client::line_client(std::uint16_t port, int receive_buffer) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (receive_buffer > 0) {
+        ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+    }
     const sockaddr_in address = loopback(port);
     if (::connect(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
         const std::string reason = std::strerror(errno);

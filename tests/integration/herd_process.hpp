@@ -3,6 +3,7 @@
 // Test support: the real `herd` binary as child processes, and a plain TCP client.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -84,7 +85,8 @@ run_result run_herd(const std::vector<std::string>& args, const std::string& wor
 // A blocking TCP client on loopback with bounded waits.
 class line_client {
 public:
-    explicit line_client(std::uint16_t port);
+    // `receive_buffer` > 0 shrinks the socket's receive buffer (a client that reads slowly).
+    explicit line_client(std::uint16_t port, int receive_buffer = 0);
     ~line_client();
     line_client(const line_client&) = delete;
     line_client& operator=(const line_client&) = delete;
@@ -108,6 +110,9 @@ private:
 
 // The current POSIX time as `S.NNNNNNNNN`, for IAMATs whose time difference must be small.
 std::string now_seconds();
+
+// Polls `condition` until it holds (true) or `timeout` passes (false).
+bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 
 // True when the connection at `port` can be opened.
 bool port_accepts(std::uint16_t port);

@@ -88,7 +88,7 @@ TEST(config, rejects_invalid_configs_with_file_key_and_reason) {
         {R"(["Clark","Bona"]])", R"(["Bona","Bona"]])", "herd.links[1]: a member cannot link to itself"},
         {R"(["Clark","Bona"]])", R"(["Jaquez","Clark"]])", "herd.links[1]: duplicate link"},
         {R"(["Clark","Bona"]])", R"(["Clark"]])", "herd.links[1]: must be a pair"},
-        {"port = 10001", "port = 10004", "servers.Jaquez.port: 127.0.0.1:10004 is used by another member"},
+        {"port = 10001", "port = 10004", "servers.Jaquez.port: 127.0.0.1:10004 is used by another listener"},
         {"port = 10001", "port = 70000", "servers.Bona.port: must be an integer from 1 to 65535"},
         {"port = 10001", "port = \"10001\"", "servers.Bona.port: must be an integer"},
         {"port = 10001\n", "\n", "servers.Bona.port: missing"},

@@ -90,6 +90,17 @@ TEST(line_splitter, line_over_limit_is_too_long_whether_or_not_terminated) {
     }
 }
 
+TEST(line_splitter, take_rest_hands_over_the_unread_bytes) {
+    line_splitter splitter(64);
+    splitter.feed("HERD 1 HELLO A B\nAT x\nAT");
+    std::string_view line;
+    ASSERT_EQ(splitter.next(line), status::line);
+    EXPECT_EQ(line, "HERD 1 HELLO A B");
+    EXPECT_EQ(splitter.take_rest(), "AT x\nAT");
+    EXPECT_EQ(splitter.pending(), 0u);
+    EXPECT_EQ(splitter.next(line), status::need_more);
+}
+
 TEST(line_splitter, long_stream_of_short_lines_keeps_buffer_small) {
     line_splitter splitter(64);
     std::string_view line;

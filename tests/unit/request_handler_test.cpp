@@ -24,8 +24,18 @@ protected:
 
     store::location_store store_;
     places::offline_places places_{places::load_gazetteer(HERD_TEST_DATA "/places.json"), "attr"};
-    request_handler handler_{"Clark", store_, places_};
+    std::vector<std::string> accepted_;
+    request_handler handler_{"Clark", store_, places_,
+                             [this](const store::location_record& r) { accepted_.push_back(r.at_line); }};
 };
+
+TEST_F(request_handler_test, only_iamats_that_change_the_store_are_offered_for_flooding) {
+    answer("IAMAT k +1+1 20", 21'000'000'000);
+    answer("IAMAT k +2+2 10", 21'000'000'000); // older: answered, not offered
+    answer("IAMAT k +3+3 30", 31'000'000'000);
+    answer("WHATSAT k 1 1");
+    EXPECT_EQ(accepted_, (std::vector<std::string>{"AT Clark +1.000000000 k +1+1 20", "AT Clark +1.000000000 k +3+3 30"}));
+}
 
 TEST_F(request_handler_test, iamat_is_answered_and_kept) {
     EXPECT_EQ(answer("IAMAT kiwi.cs.ucla.edu +34.068930-118.445127 1621464827.959498503"),

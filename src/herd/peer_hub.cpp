@@ -1,0 +1,263 @@
+#include "herd/peer_hub.hpp"
+
+#include <chrono>
+#include <stdexcept>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "herd/backoff.hpp"
+#include "herd/deadline.hpp"
+#include "herd/listener.hpp"
+#include "protocol/line_splitter.hpp"
+#include "server/log.hpp"
+
+namespace herd::peer {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using steady = std::chrono::steady_clock;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t max_handshake_bytes = 512;
+constexpr auto first_backoff = std::chrono::milliseconds(100);
+constexpr auto stable_link = std::chrono::seconds(10); // a link up this long resets the back-off
+
+// Reads one line of at most max_handshake_bytes; the bytes after it go to `rest`.
+// Returns nothing on error, end of stream or an overlong line.
+asio::awaitable<std::optional<std::string>> read_line(tcp::socket& socket, std::string& rest) {
+    protocol::line_splitter splitter(max_handshake_bytes);
+    std::array<char, 1024> buffer; // NOLINT(cppcoreguidelines-pro-type-member-init)
+    for (;;) {
+        std::string_view line;
+        const auto status = splitter.next(line);
+        if (status == protocol::line_splitter::status::line) {
+            std::string result(line);
+            rest = splitter.take_rest();
+            co_return result;
+        }
+        if (status == protocol::line_splitter::status::too_long) {
+            co_return std::nullopt;
+        }
+        const auto [error, n] = co_await socket.async_read_some(asio::buffer(buffer), use_tuple);
+        if (error) {
+            co_return std::nullopt;
+        }
+        splitter.feed(std::string_view(buffer.data(), n));
+    }
+}
+
+asio::awaitable<bool> write_all(tcp::socket& socket, const std::string& bytes) {
+    const auto [error, n] = co_await asio::async_write(socket, asio::buffer(bytes), use_tuple);
+    co_return !error;
+}
+
+} // namespace
+
+peer_hub::peer_hub(asio::any_io_executor executor, const config::herd_config& config, const std::string& self,
+                   store::location_store& store, spdlog::logger& log)
+    : executor_(std::move(executor)), config_(config), self_(config.server(self)), store_(store), log_(log),
+      peer_acceptor_(executor_) {}
+
+void peer_hub::start() {
+    if (self_.peer_port != 0) {
+        net::listen_on(peer_acceptor_, self_.host, self_.peer_port, "for peers ");
+        log_.info("listening for peers on {}:{}", self_.host, self_.peer_port);
+        asio::co_spawn(executor_, peer_accept_loop(), asio::detached);
+    }
+    for (const std::string& neighbour : config_.neighbours(self_.name)) {
+        if (self_.name < neighbour) {
+            asio::co_spawn(executor_, dial_loop(neighbour), asio::detached);
+        }
+    }
+}
+
+void peer_hub::stop() {
+    stopped_ = true;
+    boost::system::error_code ignored;
+    peer_acceptor_.close(ignored);
+    for (const auto& [name, link] : links_) {
+        link->close("member stopping");
+    }
+}
+
+std::vector<std::string> peer_hub::linked() const {
+    std::vector<std::string> names;
+    for (const auto& [name, link] : links_) {
+        names.push_back(name);
+    }
+    return names;
+}
+
+void peer_hub::flood(const store::location_record& record, const peer_link* except) {
+    for (const auto& [name, link] : links_) {
+        if (link.get() != except) {
+            link->send(record);
+        }
+    }
+}
+
+void peer_hub::on_update(peer_link& from, update received) {
+    log_.info("link {} < {}", from.neighbour(), server::escape_for_log(received.record.at_line));
+    if (store_.merge(received.client_id, std::move(received.record))) {
+        flood(*store_.find(received.client_id), &from);
+    }
+}
+
+asio::awaitable<std::string> peer_hub::run_link(std::shared_ptr<peer_link> link) {
+    const std::string neighbour = link->neighbour();
+    if (const auto old = links_.find(neighbour); old != links_.end()) {
+        old->second->close("replaced by a new link");
+    }
+    links_[neighbour] = link;
+    log_.info("link with {} up", neighbour);
+    std::string reason = co_await link->run();
+    if (const auto current = links_.find(neighbour); current != links_.end() && current->second == link) {
+        links_.erase(current);
+    }
+    log_.info("link with {} down: {}", neighbour, reason);
+    co_return reason;
+}
+
+asio::awaitable<void> peer_hub::dial_loop(std::string neighbour) {
+    const config::server_config& target = config_.server(neighbour);
+    backoff delay(first_backoff, config_.limits.peer_backoff_max,
+                  std::hash<std::string>{}(self_.name + neighbour) ^
+                      static_cast<std::uint64_t>(steady::now().time_since_epoch().count()));
+    asio::steady_timer pause(executor_);
+    while (!stopped_) {
+        const auto started = steady::now();
+        const std::string reason = co_await dial_once(target);
+        if (stopped_) {
+            break;
+        }
+        if (steady::now() - started > stable_link) {
+            delay.reset();
+        }
+        const auto wait = delay.next();
+        log_.info("link with {}: {}; redialling in {} ms", neighbour, reason, wait.count());
+        pause.expires_after(wait);
+        co_await pause.async_wait(use_tuple);
+    }
+}
+
+asio::awaitable<std::string> peer_hub::dial_once(const config::server_config& target) {
+    boost::system::error_code error;
+    const tcp::endpoint endpoint(asio::ip::make_address(target.host, error), target.port_for_peers());
+    if (error) {
+        co_return "bad address " + target.host + ": " + error.message();
+    }
+    tcp::socket socket(executor_);
+    std::string rest;
+    const auto handshake = [&]() -> asio::awaitable<std::string> {
+        const auto [connect_error] = co_await socket.async_connect(endpoint, use_tuple);
+        if (connect_error) {
+            co_return "cannot connect: " + connect_error.message();
+        }
+        if (!co_await write_all(socket, format_hello(self_.name, target.name))) {
+            co_return "handshake failed: write";
+        }
+        const auto line = co_await read_line(socket, rest);
+        if (!line) {
+            co_return "handshake failed: no answer";
+        }
+        const message answer = parse_message(*line);
+        if (const auto* no = std::get_if<refused>(&answer)) {
+            co_return "refused: " + std::string(no->reason);
+        }
+        const auto* yes = std::get_if<welcome>(&answer);
+        if (yes == nullptr || yes->name != target.name) {
+            co_return "handshake failed: unexpected answer " + server::escape_for_log(line->substr(0, 100));
+        }
+        co_return "";
+    };
+    const auto outcome = co_await with_deadline(handshake(), config_.limits.peer_connect_timeout);
+    if (!outcome) {
+        co_return "connect and handshake timed out after " +
+            std::to_string(config_.limits.peer_connect_timeout.count()) + " ms";
+    }
+    if (!outcome->empty() || stopped_) {
+        co_return outcome->empty() ? "member stopping" : *outcome;
+    }
+    socket.set_option(tcp::no_delay(true), error);
+    co_return co_await run_link(std::make_shared<peer_link>(std::move(socket), target.name, std::move(rest), store_,
+                                                            *this, config_.limits, log_));
+}
+
+std::string peer_hub::refusal(const hello& h) const {
+    if (h.version != protocol_version) {
+        return "unsupported version " + std::string(h.version) + " (this member speaks " +
+               std::string(protocol_version) + ")";
+    }
+    if (h.to != self_.name) {
+        return "this is " + self_.name + ", not " + std::string(h.to);
+    }
+    const auto neighbours = config_.neighbours(self_.name);
+    if (std::find(neighbours.begin(), neighbours.end(), h.from) == neighbours.end()) {
+        return std::string(h.from) + " is not a neighbour of " + self_.name;
+    }
+    if (std::string_view(self_.name) < h.from) {
+        return self_.name + " dials " + std::string(h.from) + ", not the other way";
+    }
+    return "";
+}
+
+void peer_hub::adopt(tcp::socket socket, std::string hello_line, std::string rest) {
+    asio::co_spawn(executor_, accept_handshake(std::move(socket), std::move(hello_line), std::move(rest)),
+                   asio::detached);
+}
+
+asio::awaitable<void> peer_hub::accept_handshake(tcp::socket socket, std::string hello_line, std::string rest) {
+    const message greeting = parse_message(hello_line);
+    const auto* h = std::get_if<hello>(&greeting);
+    const std::string why = h == nullptr ? "malformed handshake" : stopped_ ? "member stopping" : refusal(*h);
+    if (!why.empty()) {
+        log_.warn("peer handshake refused: {}: {}", why, server::escape_for_log(hello_line.substr(0, 200)));
+        co_await with_deadline(write_all(socket, format_refused(why)), config_.limits.peer_connect_timeout);
+        co_return;
+    }
+    const std::string neighbour(h->from);
+    const auto sent = co_await with_deadline(write_all(socket, format_welcome(self_.name)),
+                                             config_.limits.peer_connect_timeout);
+    if (!sent || !*sent) {
+        log_.info("link with {}: handshake failed: could not answer", neighbour);
+        co_return;
+    }
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    co_await run_link(std::make_shared<peer_link>(std::move(socket), neighbour, std::move(rest), store_, *this,
+                                                  config_.limits, log_));
+}
+
+asio::awaitable<void> peer_hub::peer_accept_loop() {
+    while (peer_acceptor_.is_open()) {
+        auto [error, socket] = co_await peer_acceptor_.async_accept(use_tuple);
+        if (error) {
+            if (error == asio::error::operation_aborted) {
+                co_return;
+            }
+            log_.warn("peer accept failed: {}", error.message());
+            asio::steady_timer pause(executor_, std::chrono::milliseconds(50));
+            co_await pause.async_wait(use_tuple);
+            continue;
+        }
+        asio::co_spawn(executor_, read_first_line(std::move(socket)), asio::detached);
+    }
+}
+
+asio::awaitable<void> peer_hub::read_first_line(tcp::socket socket) {
+    std::string rest;
+    const auto line = co_await with_deadline(read_line(socket, rest), config_.limits.peer_connect_timeout);
+    if (!line || !*line || !is_handshake(**line)) {
+        log_.warn("peer port: connection without a handshake closed");
+        co_return;
+    }
+    co_await accept_handshake(std::move(socket), std::move(**line), std::move(rest));
+}
+
+} // namespace herd::peer

@@ -1,0 +1,68 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <spdlog/logger.h>
+
+#include "herd/config.hpp"
+#include "herd/peer_link.hpp"
+#include "store/location_store.hpp"
+
+namespace herd::peer {
+
+// The member's side of the herd: one supervised link per configured neighbour, and the
+// flood rule. Of each linked pair, the member whose name sorts lower dials; the other
+// accepts. An update that changes the store goes to every neighbour but its sender.
+class peer_hub final : public link_events {
+public:
+    peer_hub(boost::asio::any_io_executor executor, const config::herd_config& config, const std::string& self,
+             store::location_store& store, spdlog::logger& log);
+
+    // Starts dialling the neighbours this member dials, and the peer listener when the
+    // member has a peer_port. Throws std::runtime_error when it cannot listen.
+    void start();
+
+    // Stops dialling and accepting and closes every link.
+    void stop();
+
+    // Takes over a connection whose first line, `hello_line`, opened a handshake; `rest`
+    // holds the bytes read after that line.
+    void adopt(boost::asio::ip::tcp::socket socket, std::string hello_line, std::string rest);
+
+    // Sends a record the store just accepted to every linked neighbour but `except`.
+    void flood(const store::location_record& record, const peer_link* except);
+
+    void on_update(peer_link& from, update received) override;
+
+    // Neighbours with a link up, sorted.
+    std::vector<std::string> linked() const;
+
+private:
+    boost::asio::awaitable<void> dial_loop(std::string neighbour);
+    boost::asio::awaitable<std::string> dial_once(const config::server_config& neighbour);
+    boost::asio::awaitable<void> accept_handshake(boost::asio::ip::tcp::socket socket, std::string hello_line,
+                                                  std::string rest);
+    boost::asio::awaitable<void> peer_accept_loop();
+    boost::asio::awaitable<void> read_first_line(boost::asio::ip::tcp::socket socket);
+    boost::asio::awaitable<std::string> run_link(std::shared_ptr<peer_link> link);
+    // Why `hello` is refused, or "" when the link is welcome.
+    std::string refusal(const hello& h) const;
+
+    boost::asio::any_io_executor executor_;
+    const config::herd_config& config_;
+    const config::server_config& self_;
+    store::location_store& store_;
+    spdlog::logger& log_;
+    boost::asio::ip::tcp::acceptor peer_acceptor_;
+    std::map<std::string, std::shared_ptr<peer_link>, std::less<>> links_;
+    bool stopped_ = false;
+};
+
+} // namespace herd::peer

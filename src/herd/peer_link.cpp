@@ -1,0 +1,151 @@
+#include "herd/peer_link.hpp"
+
+#include <array>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <fmt/format.h>
+
+#include "server/log.hpp"
+
+namespace herd::peer {
+namespace {
+
+namespace asio = boost::asio;
+using steady = std::chrono::steady_clock;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t catch_up_batch_bytes = 64 * 1024;
+constexpr std::size_t max_peer_line_bytes = 1024; // an AT line is far shorter
+
+} // namespace
+
+peer_link::peer_link(asio::ip::tcp::socket socket, std::string neighbour, std::string pending_input,
+                     const store::location_store& store, link_events& events, const config::limits_config& limits,
+                     spdlog::logger& log)
+    : socket_(std::move(socket)), neighbour_(std::move(neighbour)), store_(store), events_(events), limits_(limits),
+      log_(log), splitter_(max_peer_line_bytes), catch_up_end_(store.size()), wake_(socket_.get_executor()),
+      keepalive_(socket_.get_executor()), last_sent_(steady::now()), last_received_(steady::now()) {
+    splitter_.feed(pending_input);
+}
+
+void peer_link::close(const std::string& reason) {
+    if (closed_) {
+        return;
+    }
+    closed_ = true;
+    close_reason_ = reason;
+    boost::system::error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    wake_.cancel();
+    keepalive_.cancel();
+}
+
+void peer_link::send(const store::location_record& record) {
+    if (closed_) {
+        return;
+    }
+    queue_ += record.at_line;
+    queue_ += '\n';
+    if (queue_.size() > limits_.peer_queue_bytes) {
+        close(fmt::format("send queue over {} bytes (neighbour too slow)", limits_.peer_queue_bytes));
+        return;
+    }
+    wake_writer();
+}
+
+asio::awaitable<std::string> peer_link::run() {
+    const auto self = shared_from_this();
+    asio::co_spawn(socket_.get_executor(), write_loop(), asio::detached);
+    asio::co_spawn(socket_.get_executor(), keepalive_loop(), asio::detached);
+    take_lines();
+    std::array<char, 16 * 1024> buffer; // NOLINT(cppcoreguidelines-pro-type-member-init)
+    while (!closed_) {
+        const auto [error, n] = co_await socket_.async_read_some(asio::buffer(buffer), use_tuple);
+        if (error) {
+            close(error == asio::error::eof ? "closed by neighbour" : error.message());
+            break;
+        }
+        last_received_ = steady::now();
+        splitter_.feed(std::string_view(buffer.data(), n));
+        take_lines();
+    }
+    co_return close_reason_;
+}
+
+void peer_link::take_lines() {
+    std::string_view line;
+    while (!closed_) {
+        const auto status = splitter_.next(line);
+        if (status == protocol::line_splitter::status::need_more) {
+            return;
+        }
+        if (status == protocol::line_splitter::status::too_long) {
+            close(fmt::format("line longer than {} bytes", max_peer_line_bytes));
+            return;
+        }
+        handle(line);
+    }
+}
+
+void peer_link::handle(std::string_view line) {
+    message received = parse_message(line);
+    if (auto* u = std::get_if<update>(&received)) {
+        events_.on_update(*this, std::move(*u));
+    } else if (!std::holds_alternative<ping>(received)) {
+        log_.warn("link {}: unexpected message: {}", neighbour_, server::escape_for_log(line.substr(0, 200)));
+        close("unexpected message");
+    }
+}
+
+void peer_link::fill_catch_up() {
+    while (queue_.size() < catch_up_batch_bytes && catch_up_next_ < catch_up_end_) {
+        queue_ += store_.slot(catch_up_next_++).at_line;
+        queue_ += '\n';
+    }
+}
+
+asio::awaitable<void> peer_link::write_loop() {
+    const auto self = shared_from_this();
+    while (!closed_) {
+        if (queue_.empty()) {
+            fill_catch_up();
+        }
+        if (queue_.empty()) {
+            wake_.expires_at(steady::time_point::max());
+            co_await wake_.async_wait(use_tuple);
+            continue;
+        }
+        std::swap(queue_, writing_);
+        const auto [error, n] = co_await asio::async_write(socket_, asio::buffer(writing_), use_tuple);
+        writing_.clear();
+        if (error) {
+            close(error.message());
+            break;
+        }
+        last_sent_ = steady::now();
+    }
+}
+
+asio::awaitable<void> peer_link::keepalive_loop() {
+    const auto self = shared_from_this();
+    while (!closed_) {
+        keepalive_.expires_after(limits_.peer_heartbeat);
+        co_await keepalive_.async_wait(use_tuple);
+        if (closed_) {
+            break;
+        }
+        const auto now = steady::now();
+        if (now - last_received_ > limits_.peer_timeout) {
+            close(fmt::format("no traffic for {} ms", limits_.peer_timeout.count()));
+        } else if (now - last_sent_ >= limits_.peer_heartbeat && queue_.empty() && writing_.empty()) {
+            queue_ += ping_line;
+            wake_writer();
+        }
+    }
+}
+
+} // namespace herd::peer

@@ -1,0 +1,81 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/logger.h>
+
+#include "herd/config.hpp"
+#include "herd/peer_message.hpp"
+#include "protocol/line_splitter.hpp"
+#include "store/location_store.hpp"
+
+namespace herd::peer {
+
+class peer_link;
+
+// What a link reports to whoever owns it.
+class link_events {
+public:
+    // A valid update arrived from `from`'s neighbour.
+    virtual void on_update(peer_link& from, update received) = 0;
+
+protected:
+    ~link_events() = default;
+};
+
+// One established, handshaken link to a neighbour. Sends queued updates in batches (one
+// write per batch), first walks the whole store to the neighbour (catch-up), keeps an idle
+// link alive with PING and declares it dead when the neighbour falls silent.
+class peer_link : public std::enable_shared_from_this<peer_link> {
+public:
+    // `pending_input` holds bytes already read after the handshake.
+    peer_link(boost::asio::ip::tcp::socket socket, std::string neighbour, std::string pending_input,
+              const store::location_store& store, link_events& events, const config::limits_config& limits,
+              spdlog::logger& log);
+
+    // Runs the link until it fails or close() is called; returns why it ended.
+    boost::asio::awaitable<std::string> run();
+
+    // Queues one record for the neighbour. Past limits.peer_queue_bytes it closes the link
+    // instead: the neighbour catches up when it links again.
+    void send(const store::location_record& record);
+
+    // Ends the link. The first reason given is the one run() returns.
+    void close(const std::string& reason);
+
+    const std::string& neighbour() const { return neighbour_; }
+
+private:
+    boost::asio::awaitable<void> write_loop();
+    boost::asio::awaitable<void> keepalive_loop();
+    void take_lines();
+    void handle(std::string_view line);
+    void fill_catch_up();
+    void wake_writer() { wake_.cancel(); }
+
+    boost::asio::ip::tcp::socket socket_;
+    std::string neighbour_;
+    const store::location_store& store_;
+    link_events& events_;
+    const config::limits_config& limits_;
+    spdlog::logger& log_;
+    protocol::line_splitter splitter_;
+    std::string queue_;          // bytes waiting for the next write
+    std::string writing_;        // bytes of the write in flight
+    std::size_t catch_up_next_ = 0; // the next store slot to send
+    std::size_t catch_up_end_;      // slots from here on were added after link-up: flooded
+    boost::asio::steady_timer wake_;
+    boost::asio::steady_timer keepalive_;
+    std::chrono::steady_clock::time_point last_sent_;
+    std::chrono::steady_clock::time_point last_received_;
+    std::string close_reason_;
+    bool closed_ = false;
+};
+
+} // namespace herd::peer

@@ -1,0 +1,125 @@
+#include "herd/peer_message.hpp"
+
+#include <array>
+
+#include "geo/coordinates.hpp"
+#include "geo/timestamp.hpp"
+#include "protocol/command.hpp"
+
+namespace herd::peer {
+namespace {
+
+constexpr std::string_view magic = "HERD ";
+
+// Splits on single spaces into exactly N fields; false on any other count or empty field.
+template <std::size_t N>
+bool split_exact(std::string_view line, std::array<std::string_view, N>& fields) {
+    for (std::size_t i = 0; i < N; ++i) {
+        const std::size_t space = i + 1 < N ? line.find(' ') : std::string_view::npos;
+        if (i + 1 < N && space == std::string_view::npos) {
+            return false;
+        }
+        fields[i] = line.substr(0, space);
+        if (fields[i].empty()) {
+            return false;
+        }
+        line.remove_prefix(space == std::string_view::npos ? line.size() : space + 1);
+    }
+    return true;
+}
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// `+S.NNNNNNNNN` or `-S.NNNNNNNNN`, as geo::append_signed_seconds writes it.
+bool valid_difference(std::string_view text) {
+    if (text.size() < 12 || (text[0] != '+' && text[0] != '-')) {
+        return false;
+    }
+    const std::size_t point = text.size() - 10;
+    if (text[point] != '.') {
+        return false;
+    }
+    for (std::size_t i = 1; i < text.size(); ++i) {
+        if (i != point && !is_digit(text[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool has_white_space(std::string_view text) {
+    for (const char c : text) {
+        if (protocol::is_space(c)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+} // namespace
+
+bool is_handshake(std::string_view line) { return line.starts_with(magic); }
+
+std::optional<update> parse_at_line(std::string_view line) {
+    std::array<std::string_view, 6> f;
+    if (!split_exact(line, f) || f[0] != "AT") {
+        return std::nullopt;
+    }
+    for (const auto field : f) {
+        if (has_white_space(field)) {
+            return std::nullopt;
+        }
+    }
+    if (f[1].size() > 64 || !valid_difference(f[2]) || f[3].size() > protocol::max_client_id_bytes) {
+        return std::nullopt;
+    }
+    const auto position = geo::parse_iso6709(f[4]);
+    const auto time = geo::parse_posix_time(f[5]);
+    if (!position || !time) {
+        return std::nullopt;
+    }
+    return update{f[3], store::location_record{std::string(line), *time, *position}};
+}
+
+message parse_message(std::string_view line) {
+    if (line == "PING") {
+        return ping{};
+    }
+    if (line.starts_with("AT ")) {
+        if (auto u = parse_at_line(line)) {
+            return std::move(*u);
+        }
+        return malformed{};
+    }
+    if (!is_handshake(line)) {
+        return malformed{};
+    }
+    std::array<std::string_view, 5> f;
+    if (split_exact(line, f) && f[2] == "HELLO") {
+        return hello{f[1], f[3], f[4]};
+    }
+    std::array<std::string_view, 4> g;
+    if (split_exact(line, g) && g[2] == "WELCOME" && g[1] == protocol_version) {
+        return welcome{g[3]};
+    }
+    const std::string_view refused_prefix = "HERD 1 REFUSED ";
+    if (line.starts_with(refused_prefix)) {
+        return refused{line.substr(refused_prefix.size())};
+    }
+    return malformed{};
+}
+
+std::string format_hello(std::string_view from, std::string_view to) {
+    return std::string(magic) + std::string(protocol_version) + " HELLO " + std::string(from) + " " +
+           std::string(to) + "\n";
+}
+
+std::string format_welcome(std::string_view name) {
+    return std::string(magic) + std::string(protocol_version) + " WELCOME " + std::string(name) + "\n";
+}
+
+std::string format_refused(std::string_view reason) {
+    return std::string(magic) + std::string(protocol_version) + " REFUSED " + std::string(reason) + "\n";
+}
+
+} // namespace herd::peer

@@ -1,0 +1,54 @@
+#include "herd/peer_message.hpp"
+
+#include <gtest/gtest.h>
+
+namespace herd::peer {
+namespace {
+
+TEST(peer_message, handshake_lines_round_trip) {
+    const std::string h = format_hello("Bona", "Clark");
+    EXPECT_EQ(h, "HERD 1 HELLO Bona Clark\n");
+    const auto parsed = parse_message(std::string_view(h).substr(0, h.size() - 1));
+    const auto& hi = std::get<hello>(parsed);
+    EXPECT_EQ(hi.version, "1");
+    EXPECT_EQ(hi.from, "Bona");
+    EXPECT_EQ(hi.to, "Clark");
+    EXPECT_EQ(std::get<welcome>(parse_message("HERD 1 WELCOME Clark")).name, "Clark");
+    EXPECT_EQ(format_welcome("Clark"), "HERD 1 WELCOME Clark\n");
+    EXPECT_EQ(std::get<refused>(parse_message("HERD 1 REFUSED not a neighbour")).reason, "not a neighbour");
+    EXPECT_EQ(format_refused("why not"), "HERD 1 REFUSED why not\n");
+    EXPECT_TRUE(std::holds_alternative<ping>(parse_message("PING")));
+    EXPECT_EQ(ping_line, "PING\n");
+}
+
+TEST(peer_message, other_versions_parse_so_they_can_be_refused) {
+    EXPECT_EQ(std::get<hello>(parse_message("HERD 2 HELLO Bona Clark")).version, "2");
+    EXPECT_TRUE(is_handshake("HERD 2 HELLO Bona Clark"));
+    EXPECT_FALSE(is_handshake("IAMAT HERD"));
+}
+
+TEST(peer_message, update_keeps_the_at_line_byte_for_byte) {
+    const std::string line = "AT Clark +0.263873386 kiwi.cs.ucla.edu +34.068930-118.445127 1621464827.959498503";
+    const auto u = std::get<update>(parse_message(line));
+    EXPECT_EQ(u.client_id, "kiwi.cs.ucla.edu");
+    EXPECT_EQ(u.record.at_line, line);
+    EXPECT_EQ(u.record.origin(), "Clark");
+    EXPECT_EQ(u.record.client_time_ns, 1621464827959498503);
+    EXPECT_DOUBLE_EQ(u.record.position.latitude, 34.068930);
+    EXPECT_TRUE(parse_at_line("AT B -12.000000000 k +1+1 1"));
+}
+
+TEST(peer_message, malformed_lines_are_malformed) {
+    for (const char* line : {"", "PING ", "ping", "AT Clark +0.1 k +1+1 1", "AT Clark +0.263873386 k +1+1",
+                             "AT Clark +0.263873386 k +91+1 1", "AT Clark +0.263873386 k +1+1 -1",
+                             "AT Clark 0.263873386 k +1+1 1", "AT Clark +0.26387338x k +1+1 1",
+                             "AT  Clark +0.263873386 k +1+1 1", "AT Clark +0.263873386 k +1+1 1 extra",
+                             "AT Clark\t+0.263873386 k +1+1 1", "HERD 1 HELLO Bona", "HERD 1 WELCOME",
+                             "HERD 2 WELCOME Clark", "HERD 1 BYE x", "IAMAT k +1+1 1"}) {
+        EXPECT_TRUE(std::holds_alternative<malformed>(parse_message(line))) << line;
+    }
+    EXPECT_FALSE(parse_at_line("AT Clark +0.263873386 " + std::string(256, 'k') + " +1+1 1"));
+}
+
+} // namespace
+} // namespace herd::peer
