@@ -1,4 +1,5 @@
 // herd: an application server herd. `herd --help` lists the commands.
+#include <cstdio>
 #include <optional>
 #include <string>
 
@@ -6,6 +7,8 @@
 #include <unistd.h>
 
 #include "app/commands.hpp"
+#include "bench/propagation.hpp"
+#include "herd/config.hpp"
 
 namespace {
 
@@ -37,6 +40,18 @@ int main(int argc, char** argv) {
     auto* up = app.add_subcommand("up", "Run every member of the herd, each as its own process");
     up->add_option("--config,-c", config_path, "The herd's config file")->capture_default_str();
 
+    auto* bench = app.add_subcommand("bench", "Measure a running herd");
+    bench->require_subcommand(1);
+    herd::bench::propagation_options propagation;
+    auto* propagate = bench->add_subcommand(
+        "propagation", "Time how long an IAMAT sent to one member takes to become visible at another");
+    propagate->add_option("--from", propagation.from, "The member that receives the IAMATs")->required();
+    propagate->add_option("--to", propagation.to, "The member that must learn of them")->required();
+    propagate->add_option("--count", propagation.count, "How many updates")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 10'000'000));
+    propagate->add_option("--config,-c", config_path, "The herd's config file")->capture_default_str();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
@@ -48,5 +63,13 @@ int main(int argc, char** argv) {
     if (send->parsed()) {
         return herd::app::send(name, config_path, line);
     }
-    return herd::app::up(config_path, self_path(argv[0]));
+    if (up->parsed()) {
+        return herd::app::up(config_path, self_path(argv[0]));
+    }
+    try {
+        return herd::bench::measure_propagation(herd::config::load_config(config_path), propagation);
+    } catch (const herd::config::config_error& error) {
+        std::fprintf(stderr, "herd: %s\n", error.what());
+        return herd::app::exit_bad_config;
+    }
 }

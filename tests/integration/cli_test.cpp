@@ -2,6 +2,7 @@
 #include <csignal>
 #include <thread>
 
+#include <boost/json.hpp>
 #include <gtest/gtest.h>
 
 #include "herd_process.hpp"
@@ -135,6 +136,29 @@ TEST_F(cli_test, up_reports_a_member_that_dies) {
     }
     EXPECT_TRUE(contains(up.err(), "member Beta (pid " + std::to_string(pid) + ") killed by signal")) << up.err();
     EXPECT_TRUE(port_accepts(herd_.ports.at("Alpha"))); // the others keep serving
+}
+
+TEST_F(cli_test, bench_propagation_prints_percentiles_of_updates_seen_across_a_link) {
+    const auto alpha = start_member("Alpha", herd_.ports.at("Alpha"), config_, dir_.path());
+    const auto beta = start_member("Beta", herd_.ports.at("Beta"), config_, dir_.path());
+    const auto result =
+        run_herd({"bench", "propagation", "--from", "Alpha", "--to", "Beta", "--count", "20", "--config", config_},
+                 dir_.path(), "", 60s);
+    EXPECT_EQ(result.status, 0) << result.err;
+    const auto json = boost::json::parse(result.out).as_object();
+    EXPECT_EQ(json.at("mode").as_string(), "propagation");
+    EXPECT_EQ(json.at("count").as_int64(), 20);
+    EXPECT_EQ(json.at("lost").as_int64(), 0);
+    EXPECT_GT(json.at("p50_us").as_double(), 0.0);
+    EXPECT_LE(json.at("p50_us").as_double(), json.at("p99_us").as_double());
+    EXPECT_TRUE(contains(result.err, "propagation Alpha -> Beta: 20/20")) << result.err;
+}
+
+TEST_F(cli_test, bench_propagation_to_an_unknown_member_is_a_config_error) {
+    const auto result = run_herd({"bench", "propagation", "--from", "Alpha", "--to", "Nobody", "--config", config_},
+                                 dir_.path());
+    EXPECT_EQ(result.status, 2);
+    EXPECT_TRUE(contains(result.err, "no member named 'Nobody'")) << result.err;
 }
 
 } // namespace

@@ -1,0 +1,119 @@
+#include "bench/propagation.hpp"
+
+#include <cstdio>
+#include <stdexcept>
+#include <thread>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/write.hpp>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "bench/latency_stats.hpp"
+#include "geo/timestamp.hpp"
+
+namespace herd::bench {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using steady = std::chrono::steady_clock;
+
+// A blocking line connection to one member.
+class member_connection {
+public:
+    // Throws std::runtime_error naming the member when it cannot connect.
+    member_connection(asio::io_context& io, const config::server_config& server) : socket_(io) {
+        boost::system::error_code error;
+        const auto address = asio::ip::make_address(server.host, error);
+        if (!error) {
+            socket_.connect(tcp::endpoint(address, server.port), error);
+        }
+        if (error) {
+            throw std::runtime_error(fmt::format("cannot connect to {} at {}:{}: {}", server.name, server.host,
+                                                 server.port, error.message()));
+        }
+        socket_.set_option(tcp::no_delay(true));
+    }
+
+    void send(const std::string& line) { asio::write(socket_, asio::buffer(line)); }
+
+    // Reads one reply: a `?` line, an AT line, or an AT line with JSON ending in a blank line.
+    std::string reply() {
+        const std::size_t n = asio::read_until(socket_, asio::dynamic_buffer(buffer_), '\n');
+        std::string first = buffer_.substr(0, n);
+        buffer_.erase(0, n);
+        if (first.starts_with("AT ") && is_whatsat_) {
+            const std::size_t m = asio::read_until(socket_, asio::dynamic_buffer(buffer_), "\n\n");
+            buffer_.erase(0, m);
+        }
+        return first;
+    }
+
+    void expect_whatsat_replies() { is_whatsat_ = true; }
+
+private:
+    tcp::socket socket_;
+    std::string buffer_;
+    bool is_whatsat_ = false;
+};
+
+std::string client_time_now() {
+    const geo::nanoseconds now = geo::now_ns();
+    return fmt::format("{}.{:09}", now / 1'000'000'000, now % 1'000'000'000);
+}
+
+} // namespace
+
+int measure_propagation(const config::herd_config& config, const propagation_options& options) {
+    const config::server_config& from = config.server(options.from); // config_error for an unknown name
+    const config::server_config& to = config.server(options.to);
+    asio::io_context io;
+    latency_stats stats;
+    std::size_t lost = 0;
+    try {
+        member_connection sender(io, from);
+        member_connection observer(io, to);
+        observer.expect_whatsat_replies();
+        const std::string prefix = fmt::format("bench-{}-{}-", ::getpid(), geo::now_ns() % 1'000'000);
+        const auto progress_every = std::max<std::size_t>(1, options.count / 10);
+        for (std::size_t i = 0; i < options.count; ++i) {
+            const std::string id = prefix + std::to_string(i);
+            const auto sent = steady::now();
+            sender.send("IAMAT " + id + " +34.068930-118.445127 " + client_time_now() + "\n");
+            sender.reply();
+            const std::string query = "WHATSAT " + id + " 0 0\n";
+            for (;;) {
+                observer.send(query);
+                if (observer.reply().starts_with("AT ")) {
+                    stats.add(steady::now() - sent);
+                    break;
+                }
+                if (steady::now() - sent > options.timeout) {
+                    ++lost;
+                    break;
+                }
+            }
+            if ((i + 1) % progress_every == 0) {
+                std::fprintf(stderr, "propagation %s -> %s: %zu/%zu, p50 %.1f us\n", options.from.c_str(),
+                             options.to.c_str(), i + 1, options.count,
+                             static_cast<double>(stats.percentile(50).count()) / 1000.0);
+            }
+            std::this_thread::sleep_for(options.gap);
+        }
+    } catch (const boost::system::system_error& error) {
+        std::fprintf(stderr, "herd: bench: connection lost: %s\n", error.code().message().c_str());
+        return 1;
+    } catch (const std::runtime_error& error) {
+        std::fprintf(stderr, "herd: bench: %s\n", error.what());
+        return 1;
+    }
+    std::printf("{\"mode\":\"propagation\",\"from\":\"%s\",\"to\":\"%s\",\"count\":%zu,\"lost\":%zu,%s}\n",
+                options.from.c_str(), options.to.c_str(), stats.count(), lost, stats.json_fields().c_str());
+    return lost == 0 ? 0 : 1;
+}
+
+} // namespace herd::bench

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+#include "herd/config.hpp"
+
+namespace herd::bench {
+
+struct propagation_options {
+    std::string from;  // the member that receives each IAMAT
+    std::string to;    // the member where it must become visible
+    std::size_t count = 1000;
+    std::chrono::milliseconds gap{2};        // pause between updates (light load)
+    std::chrono::milliseconds timeout{5000}; // an update not visible by then is lost
+};
+
+// Sends `count` IAMATs (fresh client IDs) to `from`, one at a time, and after each polls
+// `to` with `WHATSAT <id> 0 0` (no places look-up) until it knows the client. Prints a
+// progress line to stderr and one JSON line with the latency percentiles to stdout.
+// Returns 0, or 1 when a member could not be reached or an update was lost; throws
+// config_error when a member is not in the config.
+int measure_propagation(const config::herd_config& config, const propagation_options& options);
+
+} // namespace herd::bench
