@@ -1,0 +1,103 @@
+// Micro-benchmarks of the per-message work: `build/bench/herd_microbench`.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "places/json_format.hpp"
+#include "places/offline_places.hpp"
+#include "protocol/command.hpp"
+#include "protocol/line_splitter.hpp"
+#include "protocol/reply.hpp"
+#include "store/location_store.hpp"
+
+namespace {
+
+using namespace herd;
+
+constexpr std::string_view iamat_line = "IAMAT kiwi.cs.ucla.edu +34.068930-118.445127 1621464827.959498503";
+
+void parse_iamat(benchmark::State& state) {
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(protocol::parse_command(iamat_line));
+    }
+}
+BENCHMARK(parse_iamat);
+
+void split_lines(benchmark::State& state) {
+    std::string batch;
+    for (int i = 0; i < 64; ++i) {
+        batch += std::string(iamat_line) + "\n";
+    }
+    protocol::line_splitter splitter(8192);
+    for (auto _ : state) {
+        splitter.feed(batch);
+        std::string_view line;
+        while (splitter.next(line) == protocol::line_splitter::status::line) {
+            benchmark::DoNotOptimize(line);
+        }
+    }
+    state.SetItemsProcessed(state.iterations() * 64);
+}
+BENCHMARK(split_lines);
+
+void format_at_line(benchmark::State& state) {
+    const auto iamat = std::get<protocol::iamat_command>(protocol::parse_command(iamat_line));
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(protocol::make_at_line("Clark", 1621464828223371889, iamat));
+    }
+}
+BENCHMARK(format_at_line);
+
+void store_merge_newer(benchmark::State& state) {
+    store::location_store store;
+    const auto clients = static_cast<std::size_t>(state.range(0));
+    std::vector<std::string> ids;
+    for (std::size_t i = 0; i < clients; ++i) {
+        ids.push_back("client-" + std::to_string(i));
+    }
+    std::int64_t time = 0;
+    std::size_t i = 0;
+    for (auto _ : state) {
+        store.merge(ids[i], store::location_record{"AT Clark +0.000000001 x +1+1 1", ++time, {1, 1}});
+        i = (i + 1) % clients;
+    }
+}
+BENCHMARK(store_merge_newer)->Arg(1000)->Arg(1'000'000);
+
+// The real gazetteer when `make setup` fetched it, else the test fixture.
+const places::offline_places& gazetteer() {
+    static const places::offline_places backend = [] {
+        const std::string real = "data/cities.json";
+        const std::string path = std::filesystem::exists(real) ? real : std::string(HERD_TEST_DATA "/places.json");
+        return places::offline_places(places::load_gazetteer(path), "bench");
+    }();
+    return backend;
+}
+
+void offline_search(benchmark::State& state) {
+    const auto& backend = gazetteer();
+    const places::nearby_query query{{34.068930, -118.445127}, 10, static_cast<unsigned>(state.range(0))};
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(backend.search(query));
+    }
+    state.SetLabel(std::to_string(backend.size()) + " places");
+}
+BENCHMARK(offline_search)->Arg(5)->Arg(20);
+
+void offline_search_and_format(benchmark::State& state) {
+    const auto& backend = gazetteer();
+    const places::nearby_query query{{34.068930, -118.445127}, 10, 5};
+    for (auto _ : state) {
+        std::string out;
+        protocol::append_whatsat_reply(out, "AT Clark +0.263873386 kiwi.cs.ucla.edu +34.068930-118.445127 1",
+                                       places::to_google_json(backend.search(query)));
+        benchmark::DoNotOptimize(out);
+    }
+}
+BENCHMARK(offline_search_and_format);
+
+} // namespace
+
+BENCHMARK_MAIN();
