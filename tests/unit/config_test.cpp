@@ -66,6 +66,33 @@ TEST(config, limits_are_configurable) {
     EXPECT_EQ(config.limits.max_connections, 3u);
 }
 
+TEST(config, peer_port_is_optional_and_where_neighbours_dial) {
+    std::string text = minimal;
+    text.replace(text.find("port = 10003"), 12, "port = 10003\npeer_port = 11003");
+    const auto config = parse_config(text, "t");
+    EXPECT_EQ(config.server("Clark").peer_port, 11003);
+    EXPECT_EQ(config.server("Clark").port_for_peers(), 11003);
+    EXPECT_EQ(config.server("Bona").peer_port, 0);
+    EXPECT_EQ(config.server("Bona").port_for_peers(), 10001);
+}
+
+TEST(config, peer_limits_are_configurable_and_checked) {
+    const auto config = parse_config(std::string(minimal) +
+                                         "[limits]\npeer_queue_bytes = 4096\npeer_heartbeat_ms = 50\n"
+                                         "peer_timeout_ms = 200\npeer_connect_timeout_ms = 300\npeer_backoff_max_ms = 400\n",
+                                     "t");
+    EXPECT_EQ(config.limits.peer_queue_bytes, 4096u);
+    EXPECT_EQ(config.limits.peer_heartbeat.count(), 50);
+    EXPECT_EQ(config.limits.peer_timeout.count(), 200);
+    EXPECT_EQ(config.limits.peer_connect_timeout.count(), 300);
+    EXPECT_EQ(config.limits.peer_backoff_max.count(), 400);
+    EXPECT_NE(error_of(std::string(minimal) + "[limits]\npeer_heartbeat_ms = 500\npeer_timeout_ms = 500\n")
+                  .find("limits.peer_timeout_ms: must be longer than limits.peer_heartbeat_ms"),
+              std::string::npos);
+    EXPECT_NE(error_of(std::string(minimal) + "[limits]\npeer_queue_bytes = 10\n").find("limits.peer_queue_bytes"),
+              std::string::npos);
+}
+
 TEST(config, unknown_member_lookup_names_the_members) {
     const auto config = parse_config(minimal, "test.toml");
     try {
@@ -89,6 +116,7 @@ TEST(config, rejects_invalid_configs_with_file_key_and_reason) {
         {R"(["Clark","Bona"]])", R"(["Jaquez","Clark"]])", "herd.links[1]: duplicate link"},
         {R"(["Clark","Bona"]])", R"(["Clark"]])", "herd.links[1]: must be a pair"},
         {"port = 10001", "port = 10004", "servers.Jaquez.port: 127.0.0.1:10004 is used by another listener"},
+        {"port = 10001", "port = 10001\npeer_port = 10003", "servers.Clark.port: 127.0.0.1:10003 is used by another listener"},
         {"port = 10001", "port = 70000", "servers.Bona.port: must be an integer from 1 to 65535"},
         {"port = 10001", "port = \"10001\"", "servers.Bona.port: must be an integer"},
         {"port = 10001\n", "\n", "servers.Bona.port: missing"},
