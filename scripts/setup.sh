@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 packages=(
   g++ make cmake pkg-config
   libboost1.81-dev libboost-json1.81-dev   # Asio, Beast, Geometry, JSON
-  libssl-dev                                # TLS for the Google backends
+  libssl-dev openssl                        # TLS for the Google backends; test certificates
   libtomlplusplus-dev libcli11-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )

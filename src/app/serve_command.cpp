@@ -10,7 +10,7 @@
 
 #include "app/commands.hpp"
 #include "herd/config.hpp"
-#include "places/offline_places.hpp"
+#include "places/make_backend.hpp"
 #include "server/log.hpp"
 #include "server/member.hpp"
 
@@ -18,14 +18,6 @@ namespace herd::app {
 namespace {
 
 constexpr auto shutdown_grace = std::chrono::seconds(3);
-
-std::unique_ptr<places::places_backend> make_places(const config::places_config& config, spdlog::logger& log) {
-    const auto started = std::chrono::steady_clock::now();
-    auto places = places::load_gazetteer(config.file);
-    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-    log.info("offline places: {} places from {} in {} ms", places.size(), config.file, elapsed.count());
-    return std::make_unique<places::offline_places>(std::move(places), config.attribution);
-}
 
 } // namespace
 
@@ -40,8 +32,15 @@ int serve(const std::string& name, const std::string& config_path) {
     }
     try {
         const auto log = server::make_member_logger(config.log_dir, name);
-        const auto places = make_places(config.places, *log);
         boost::asio::io_context io(1);
+        std::unique_ptr<places::places_backend> places;
+        try {
+            places = places::make_backend(io.get_executor(), config.places, *log);
+        } catch (const config::config_error& error) {
+            std::fprintf(stderr, "herd: %s: %s\n", config.source.c_str(), error.what());
+            spdlog::shutdown();
+            return exit_bad_config;
+        }
         server::member member(io.get_executor(), config, name, *places, log);
         member.start();
         const auto endpoint = member.local_endpoint();

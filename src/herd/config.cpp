@@ -168,19 +168,32 @@ void read_places(const reporter& r, const toml::table& root, herd_config& config
     if (places == nullptr) {
         return;
     }
-    r.only_keys(*places, "places", {"backend", "file", "attribution"});
-    if (places->contains("backend")) {
-        config.places.backend = required_string(r, *places, "backend", "places");
-        if (config.places.backend != "offline") {
-            r.fail(places->get("backend"), "places.backend",
-                   "unknown backend '" + config.places.backend + "' (this build knows: offline)");
+    r.only_keys(*places, "places",
+                {"backend", "file", "attribution", "api_key_env", "endpoint", "ca_file", "timeout_ms", "max_concurrent"});
+    places_config& out = config.places;
+    const auto read_string = [&](std::string_view key, std::string& value) {
+        if (places->contains(key)) {
+            value = required_string(r, *places, key, "places");
         }
+    };
+    read_string("backend", out.backend);
+    if (out.backend != "offline" && !out.is_google()) {
+        r.fail(places->get("backend"), "places.backend",
+               "unknown backend '" + out.backend + "' (known: offline, google, google-new)");
     }
-    if (places->contains("file")) {
-        config.places.file = required_string(r, *places, "file", "places");
+    read_string("file", out.file);
+    read_string("attribution", out.attribution);
+    read_string("api_key_env", out.api_key_env);
+    read_string("endpoint", out.endpoint);
+    if (!out.endpoint.empty() && !out.endpoint.starts_with("https://")) {
+        r.fail(places->get("endpoint"), "places.endpoint", "must be an https:// URL, like \"https://host:port\"");
     }
-    if (places->contains("attribution")) {
-        config.places.attribution = required_string(r, *places, "attribution", "places");
+    read_string("ca_file", out.ca_file);
+    if (const toml::node* n = places->get("timeout_ms")) {
+        out.timeout = std::chrono::milliseconds(integer_in<std::int64_t>(r, *n, "places.timeout_ms", 1, 600'000));
+    }
+    if (const toml::node* n = places->get("max_concurrent")) {
+        out.max_concurrent = integer_in<std::size_t>(r, *n, "places.max_concurrent", 1, 10'000);
     }
 }
 

@@ -41,10 +41,17 @@ struct limits_config {
 };
 
 struct places_config {
-    std::string backend = "offline";
+    std::string backend = "offline";       // "offline", "google" (legacy Nearby Search), "google-new"
     std::string file = "data/cities.json"; // the offline gazetteer
-    std::string attribution =              // shown in html_attributions
+    std::string attribution =              // shown in html_attributions (offline)
         "Place data from GeoNames (https://www.geonames.org/), licensed under CC BY 4.0";
+    std::string api_key_env = "GOOGLE_PLACES_API_KEY"; // the variable holding the key (google*)
+    std::string endpoint;                  // "https://host[:port]"; empty: Google's own
+    std::string ca_file;                   // an extra CA bundle to trust (google*)
+    std::chrono::milliseconds timeout{5'000};   // a look-up answers within this, whatever upstream does
+    std::size_t max_concurrent = 16;            // upstream requests in flight at once
+
+    bool is_google() const { return backend == "google" || backend == "google-new"; }
 };
 
 // The whole herd as one file describes it. Relative paths are relative to the

@@ -104,9 +104,9 @@ std::string test_herd::write_config(const scratch_dir& dir) const {
 }
 
 herd_process::herd_process(std::vector<std::string> args, const std::string& workdir, const std::string& label,
-                           const std::string& stdin_path)
+                           const std::string& stdin_path, const std::string& binary)
     : out_path_(workdir + "/" + label + ".stdout"), err_path_(workdir + "/" + label + ".stderr") {
-    args.insert(args.begin(), HERD_BINARY);
+    args.insert(args.begin(), binary);
     std::vector<char*> argv;
     for (auto& arg : args) {
         argv.push_back(arg.data());
@@ -118,7 +118,7 @@ herd_process::herd_process(std::vector<std::string> args, const std::string& wor
     posix_spawn_file_actions_addopen(&actions, 0, stdin_path.c_str(), O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&actions, 1, out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_addopen(&actions, 2, err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int error = posix_spawn(&pid_, HERD_BINARY, &actions, nullptr, argv.data(), environ);
+    const int error = posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     if (error != 0) {
         throw std::runtime_error(std::string("posix_spawn: ") + std::strerror(error));

@@ -46,11 +46,12 @@ struct test_herd {
 };
 test_herd make_test_herd(const std::vector<std::string>& names);
 
-// A child process running the herd binary with `args` in `workdir`, output to files there.
+// A child process running the herd binary (or `binary`) with `args` in `workdir`, output to
+// files there.
 class herd_process {
 public:
     herd_process(std::vector<std::string> args, const std::string& workdir, const std::string& label = "herd",
-                 const std::string& stdin_path = "/dev/null");
+                 const std::string& stdin_path = "/dev/null", const std::string& binary = HERD_BINARY);
     ~herd_process(); // SIGTERM, then SIGKILL if it lingers
     herd_process(const herd_process&) = delete;
     herd_process& operator=(const herd_process&) = delete;

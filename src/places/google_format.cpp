@@ -1,0 +1,194 @@
+#include "places/google_format.hpp"
+
+#include <array>
+#include <charconv>
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+namespace herd::places {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::string_view legacy_path = "/maps/api/place/nearbysearch/json";
+constexpr std::string_view new_path = "/v1/places:searchNearby";
+constexpr std::string_view new_field_mask =
+    "places.id,places.displayName,places.location,places.types,places.shortFormattedAddress,places.rating";
+
+// Decimal text of `value` without exponent or `+`: what Google's URL parameters take.
+std::string decimal(double value) {
+    std::array<char, 64> buffer{};
+    const auto end = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value, std::chars_format::fixed).ptr;
+    return std::string(buffer.data(), end);
+}
+
+double radius_metres(const nearby_query& query) { return query.radius_km * 1000.0; }
+
+json::value parse_or_null(std::string_view body) {
+    boost::system::error_code error;
+    json::value value = json::parse(body, error);
+    return error ? json::value(nullptr) : value;
+}
+
+void cut(json::array& results, unsigned bound) {
+    if (results.size() > bound) {
+        results.erase(results.begin() + bound, results.end());
+    }
+}
+
+std::string_view status_for_new_error(std::string_view status) {
+    if (status == "PERMISSION_DENIED" || status == "UNAUTHENTICATED") {
+        return "REQUEST_DENIED";
+    }
+    if (status == "RESOURCE_EXHAUSTED") {
+        return "OVER_QUERY_LIMIT";
+    }
+    if (status == "INVALID_ARGUMENT") {
+        return "INVALID_REQUEST";
+    }
+    return "UNKNOWN_ERROR";
+}
+
+json::object map_new_place(const json::object& place) {
+    json::object result;
+    if (const auto* location = place.if_contains("location"); location && location->is_object()) {
+        const auto& l = location->get_object();
+        const auto number = [&l](std::string_view key) {
+            const json::value* v = l.if_contains(key);
+            return v && v->is_number() ? v->to_number<double>() : 0.0;
+        };
+        result["geometry"] = json::object{
+            {"location", json::object{{"lat", number("latitude")}, {"lng", number("longitude")}}}};
+    }
+    if (const auto* name = place.if_contains("displayName"); name && name->is_object()) {
+        if (const auto* text = name->get_object().if_contains("text")) {
+            result["name"] = *text;
+        }
+    }
+    if (const auto* id = place.if_contains("id")) {
+        result["place_id"] = *id;
+    }
+    if (const auto* rating = place.if_contains("rating")) {
+        result["rating"] = *rating;
+    }
+    if (const auto* types = place.if_contains("types")) {
+        result["types"] = *types;
+    }
+    if (const auto* address = place.if_contains("shortFormattedAddress")) {
+        result["vicinity"] = *address;
+    }
+    return result;
+}
+
+} // namespace
+
+std::string_view status_for_http(unsigned http_status) {
+    switch (http_status) {
+    case 400: return "INVALID_REQUEST";
+    case 401:
+    case 403: return "REQUEST_DENIED";
+    case 429: return "OVER_QUERY_LIMIT";
+    default: return "UNKNOWN_ERROR";
+    }
+}
+
+json::object failure_reply(std::string_view status, std::string_view message) {
+    return json::object{
+        {"error_message", message},
+        {"html_attributions", json::array{}},
+        {"results", json::array{}},
+        {"status", status},
+    };
+}
+
+upstream_request legacy_request(const nearby_query& query, std::string_view key) {
+    const std::string params = fmt::format("location={},{}&radius={}", decimal(query.centre.latitude),
+                                           decimal(query.centre.longitude), decimal(radius_metres(query)));
+    upstream_request request;
+    request.method = "GET";
+    request.target = fmt::format("{}?{}&key={}", legacy_path, params, key);
+    request.log_line = fmt::format("GET {}?{}&key=REDACTED", legacy_path, params);
+    return request;
+}
+
+upstream_request new_request(const nearby_query& query, std::string_view key) {
+    upstream_request request;
+    request.method = "POST";
+    request.target = std::string(new_path);
+    request.headers = {{"Content-Type", "application/json"},
+                       {"X-Goog-Api-Key", std::string(key)},
+                       {"X-Goog-FieldMask", std::string(new_field_mask)}};
+    // Written by hand so numbers read as people write them (Boost.JSON would write 3.406893E1).
+    request.body = fmt::format(
+        R"({{"locationRestriction":{{"circle":{{"center":{{"latitude":{},"longitude":{}}},"radius":{}}}}},"maxResultCount":{}}})",
+        decimal(query.centre.latitude), decimal(query.centre.longitude), decimal(radius_metres(query)), query.bound);
+    request.log_line = fmt::format("POST {} {}", new_path, request.body);
+    return request;
+}
+
+json::object legacy_reply(unsigned http_status, std::string_view body, unsigned bound) {
+    if (http_status != 200) {
+        return failure_reply(status_for_http(http_status), fmt::format("upstream answered HTTP {}", http_status));
+    }
+    json::value parsed = parse_or_null(body);
+    json::object* reply = parsed.if_object();
+    const json::value* status_value = reply ? reply->if_contains("status") : nullptr;
+    if (status_value == nullptr || !status_value->is_string()) {
+        return failure_reply("UNKNOWN_ERROR", "upstream answered with something other than a Places reply");
+    }
+    // Copied: adding keys below may move the object's members.
+    const std::string status(status_value->get_string());
+    json::value& results = (*reply)["results"];
+    if (!results.is_array()) {
+        results = json::array{};
+    }
+    if (status != "OK" && status != "ZERO_RESULTS") {
+        results.get_array().clear();
+        if (!reply->contains("error_message")) {
+            (*reply)["error_message"] = "upstream answered " + status;
+        }
+    }
+    cut((*reply)["results"].get_array(), bound);
+    if (!reply->contains("html_attributions")) {
+        (*reply)["html_attributions"] = json::array{};
+    }
+    return std::move(*reply);
+}
+
+json::object new_reply(unsigned http_status, std::string_view body, unsigned bound) {
+    json::value parsed = parse_or_null(body);
+    const json::object* reply = parsed.if_object();
+    if (http_status != 200) {
+        const json::value* error = reply ? reply->if_contains("error") : nullptr;
+        if (error && error->is_object()) {
+            const json::object& e = error->get_object();
+            const json::value* status = e.if_contains("status");
+            const json::value* message = e.if_contains("message");
+            return failure_reply(status_for_new_error(status && status->is_string() ? status->get_string().c_str() : ""),
+                                 message && message->is_string() ? std::string_view(message->get_string())
+                                                                 : std::string_view("upstream error"));
+        }
+        return failure_reply(status_for_http(http_status), fmt::format("upstream answered HTTP {}", http_status));
+    }
+    if (reply == nullptr) {
+        return failure_reply("UNKNOWN_ERROR", "upstream answered with something other than a Places reply");
+    }
+    json::array results;
+    if (const json::value* places = reply->if_contains("places"); places && places->is_array()) {
+        for (const json::value& place : places->get_array()) {
+            if (place.is_object()) {
+                results.push_back(map_new_place(place.get_object()));
+            }
+        }
+    }
+    cut(results, bound);
+    const bool any = !results.empty();
+    return json::object{
+        {"html_attributions", json::array{}},
+        {"results", std::move(results)},
+        {"status", any ? "OK" : "ZERO_RESULTS"},
+    };
+}
+
+} // namespace herd::places

@@ -1,0 +1,42 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "places/places_backend.hpp"
+
+namespace herd::places {
+
+// One request to a Google Places web service, before any I/O.
+struct upstream_request {
+    std::string method; // "GET" or "POST"
+    std::string target; // path and query
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+    std::string log_line; // method and target with the key redacted: safe to log
+};
+
+// Nearby Search (legacy): GET /maps/api/place/nearbysearch/json?location=LAT,LNG&radius=M&key=KEY.
+upstream_request legacy_request(const nearby_query& query, std::string_view key);
+
+// Places API (New): POST /v1/places:searchNearby with the key and a field mask in headers.
+upstream_request new_request(const nearby_query& query, std::string_view key);
+
+// The WHATSAT JSON from a legacy answer: `results` cut to `bound`, every other key kept;
+// an HTTP error or a body that is not a Google reply becomes a failure_reply.
+boost::json::object legacy_reply(unsigned http_status, std::string_view body, unsigned bound);
+
+// The WHATSAT JSON from a Places API (New) answer: `places` mapped to legacy `results`.
+boost::json::object new_reply(unsigned http_status, std::string_view body, unsigned bound);
+
+// The legacy shape of a failure: no results, Google's status word, an error_message.
+boost::json::object failure_reply(std::string_view status, std::string_view message);
+
+// The legacy status word for an HTTP error status.
+std::string_view status_for_http(unsigned http_status);
+
+} // namespace herd::places
