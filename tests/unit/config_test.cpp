@@ -93,6 +93,26 @@ TEST(config, peer_limits_are_configurable_and_checked) {
               std::string::npos);
 }
 
+TEST(config, google_places_keys_are_read_and_checked) {
+    std::string text = minimal;
+    text.replace(text.find("backend = \"offline\""), 19,
+                 "backend = \"google-new\"\napi_key_env = \"MY_KEY\"\nendpoint = \"https://127.0.0.1:8443\"\n"
+                 "ca_file = \"ca.pem\"\ntimeout_ms = 750\nmax_concurrent = 3");
+    const auto config = parse_config(text, "t");
+    EXPECT_TRUE(config.places.is_google());
+    EXPECT_EQ(config.places.backend, "google-new");
+    EXPECT_EQ(config.places.api_key_env, "MY_KEY");
+    EXPECT_EQ(config.places.endpoint, "https://127.0.0.1:8443");
+    EXPECT_EQ(config.places.ca_file, "ca.pem");
+    EXPECT_EQ(config.places.timeout.count(), 750);
+    EXPECT_EQ(config.places.max_concurrent, 3u);
+    EXPECT_EQ(parse_config(minimal, "t").places.api_key_env, "GOOGLE_PLACES_API_KEY");
+
+    std::string plain = minimal;
+    plain.replace(plain.find("backend = \"offline\""), 19, "backend = \"google\"\nendpoint = \"http://x\"");
+    EXPECT_NE(error_of(plain).find("places.endpoint: must be an https:// URL"), std::string::npos) << error_of(plain);
+}
+
 TEST(config, unknown_member_lookup_names_the_members) {
     const auto config = parse_config(minimal, "test.toml");
     try {
