@@ -10,6 +10,7 @@ packages=(
   libssl-dev openssl                        # TLS for the Google backends; test certificates
   libtomlplusplus-dev libcli11-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang-14 libclang-rt-14-dev                # libFuzzer for the parser fuzzers
 )
 
 missing=()

@@ -1,0 +1,24 @@
+// libFuzzer harness for the peer-link decoder: any line, no crash; an accepted update keeps
+// the line byte for byte and names a non-empty origin and client.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <variant>
+
+#include "herd/peer_message.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    const std::string_view line(reinterpret_cast<const char*>(data), size);
+    const auto message = herd::peer::parse_message(line);
+    if (const auto* update = std::get_if<herd::peer::update>(&message)) {
+        if (update->record.at_line != line || update->record.origin().empty() || update->client_id.empty()) {
+            __builtin_trap();
+        }
+    }
+    if (const auto* hello = std::get_if<herd::peer::hello>(&message)) {
+        if (hello->from.empty() || hello->to.empty()) {
+            __builtin_trap();
+        }
+    }
+    return 0;
+}
