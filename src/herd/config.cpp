@@ -203,7 +203,8 @@ void read_limits(const reporter& r, const toml::table& root, herd_config& config
         return;
     }
     r.only_keys(*limits, "limits",
-                {"max_line_bytes", "idle_timeout_ms", "max_connections", "peer_queue_bytes", "peer_heartbeat_ms",
+                {"max_line_bytes", "idle_timeout_ms", "max_connections", "send_timeout_ms", "max_output_bytes",
+                 "peer_queue_bytes", "peer_heartbeat_ms",
                  "peer_timeout_ms", "peer_connect_timeout_ms", "peer_backoff_max_ms"});
     const auto read_ms = [&](std::string_view key, std::chrono::milliseconds& out) {
         if (const toml::node* n = limits->get(key)) {
@@ -215,6 +216,10 @@ void read_limits(const reporter& r, const toml::table& root, herd_config& config
         config.limits.max_line_bytes = integer_in<std::size_t>(r, *n, "limits.max_line_bytes", 64, 1 << 24);
     }
     read_ms("idle_timeout_ms", config.limits.idle_timeout);
+    read_ms("send_timeout_ms", config.limits.send_timeout);
+    if (const toml::node* n = limits->get("max_output_bytes")) {
+        config.limits.max_output_bytes = integer_in<std::size_t>(r, *n, "limits.max_output_bytes", 4096, 1 << 30);
+    }
     read_ms("peer_heartbeat_ms", config.limits.peer_heartbeat);
     read_ms("peer_timeout_ms", config.limits.peer_timeout);
     read_ms("peer_connect_timeout_ms", config.limits.peer_connect_timeout);

@@ -27,6 +27,14 @@ client_session::client_session(asio::ip::tcp::socket socket, std::uint64_t id, r
     : socket_(std::move(socket)), id_(id), handler_(handler), limits_(limits), log_(log),
       splitter_(limits.max_line_bytes), idle_timer_(socket_.get_executor()), on_peer_(std::move(on_peer)) {}
 
+void client_session::stop() {
+    stopping_ = true;
+    if (reading_) {
+        boost::system::error_code ignored;
+        socket_.cancel(ignored); // only the read is pending: nothing read is left unanswered
+    }
+}
+
 void client_session::close() {
     boost::system::error_code ignored;
     socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
@@ -43,8 +51,10 @@ asio::awaitable<void> client_session::run() {
 
     std::array<char, read_chunk_bytes> buffer; // NOLINT(cppcoreguidelines-pro-type-member-init)
     std::string reason = "closed by client";
-    for (;;) {
+    while (!stopping_) {
+        reading_ = true;
         const auto [read_error, n] = co_await socket_.async_read_some(asio::buffer(buffer), use_tuple);
+        reading_ = false;
         const bool end_of_stream = read_error == asio::error::eof;
         if (read_error && !end_of_stream) {
             reason = read_error == asio::error::operation_aborted ? "closed by member" : read_error.message();
@@ -52,14 +62,20 @@ asio::awaitable<void> client_session::run() {
         }
         touch();
         splitter_.feed(std::string_view(buffer.data(), n));
-        co_await answer_lines(end_of_stream);
-        if (peer_hello_) {
-            log_.info("client {} is a peer: handing over", id_);
-            idle_timer_.cancel();
-            on_peer_(std::move(socket_), std::move(*peer_hello_), splitter_.take_rest());
-            co_return;
+        // Answer what was read, writing whenever the replies reach the output bound.
+        bool more = true;
+        bool written = true;
+        while (more && written) {
+            more = co_await answer_lines(end_of_stream);
+            if (peer_hello_) {
+                log_.info("client {} is a peer: handing over", id_);
+                idle_timer_.cancel();
+                on_peer_(std::move(socket_), std::move(*peer_hello_), splitter_.take_rest());
+                co_return;
+            }
+            written = co_await flush();
         }
-        if (!co_await flush()) {
+        if (!written) {
             reason = "write failed";
             break;
         }
@@ -73,11 +89,14 @@ asio::awaitable<void> client_session::run() {
             break;
         }
     }
+    if (stopping_ && reason == "closed by client") {
+        reason = "member stopping";
+    }
     close();
     log_.info("client {} disconnected: {}", id_, reason);
 }
 
-asio::awaitable<void> client_session::answer_lines(bool end_of_stream) {
+asio::awaitable<bool> client_session::answer_lines(bool end_of_stream) {
     const geo::nanoseconds arrival = geo::now_ns();
     for (;;) {
         std::string_view line;
@@ -86,12 +105,12 @@ asio::awaitable<void> client_session::answer_lines(bool end_of_stream) {
             status = splitter_.finish(line);
         }
         if (status == protocol::line_splitter::status::need_more) {
-            co_return;
+            co_return false;
         }
         if (std::exchange(first_line_, false) && status == protocol::line_splitter::status::line && on_peer_ &&
             peer::is_handshake(line)) {
             peer_hello_ = std::string(line);
-            co_return;
+            co_return false;
         }
         log_.info("client {} < {}", id_, escape_for_log(line));
         const std::size_t reply_start = out_.size();
@@ -105,7 +124,10 @@ asio::awaitable<void> client_session::answer_lines(bool end_of_stream) {
             log_.info("client {} > {}", id_, escape_for_log(std::string_view(out_).substr(reply_start)));
         }
         if (too_long_) {
-            co_return;
+            co_return false;
+        }
+        if (out_.size() >= limits_.max_output_bytes) {
+            co_return true; // write these before answering more
         }
     }
 }
@@ -130,7 +152,12 @@ asio::awaitable<bool> client_session::flush() {
     if (out_.empty()) {
         co_return true;
     }
+    // A client that does not take its replies within the send timeout is dropped.
+    deadline_ = std::chrono::steady_clock::now() + limits_.send_timeout;
+    writing_ = true;
+    idle_timer_.cancel(); // the watchdog re-arms for the nearer deadline
     const auto [error, n] = co_await asio::async_write(socket_, asio::buffer(out_), use_tuple);
+    writing_ = false;
     out_.clear();
     touch();
     co_return !error;
@@ -142,7 +169,12 @@ asio::awaitable<void> client_session::watch_idle() {
         idle_timer_.expires_at(deadline_);
         co_await idle_timer_.async_wait(use_tuple);
         if (socket_.is_open() && std::chrono::steady_clock::now() >= deadline_) {
-            log_.info("client {} idle for {} ms: closing", id_, limits_.idle_timeout.count());
+            if (writing_) {
+                log_.warn("client {} not reading: reply not taken within {} ms (limits.send_timeout_ms): closing",
+                          id_, limits_.send_timeout.count());
+            } else {
+                log_.info("client {} idle for {} ms: closing", id_, limits_.idle_timeout.count());
+            }
             close();
         }
     }

@@ -20,8 +20,10 @@
 namespace herd::server {
 
 // One client connection: reads lines, answers each in order (one write per batch of lines
-// read together), answers a final unterminated line at end of stream, enforces the line
-// limit and the idle timeout. Runs as coroutines on the member's event loop.
+// read together, or per limits.max_output_bytes of replies), answers a final unterminated
+// line at end of stream, enforces the line limit, the idle timeout and the send timeout (a
+// client that does not read is not read from, then dropped). Runs as coroutines on the
+// member's event loop.
 class client_session : public std::enable_shared_from_this<client_session> {
 public:
     // Takes a connection whose first line opened a peer handshake: the socket, that line,
@@ -34,11 +36,16 @@ public:
     // Serves the connection until the client closes it, a limit ends it or close() is called.
     boost::asio::awaitable<void> run();
 
-    // Ends the connection now (member shutdown). Safe to call more than once.
+    // Ends the connection once the lines already read are answered (member shutdown).
+    void stop();
+
+    // Ends the connection now. Safe to call more than once.
     void close();
 
 private:
-    boost::asio::awaitable<void> answer_lines(bool end_of_stream);
+    // Answers the complete lines buffered; returns true when it stopped early because the
+    // replies reached limits.max_output_bytes (write them, then call again).
+    boost::asio::awaitable<bool> answer_lines(bool end_of_stream);
     boost::asio::awaitable<bool> flush();
     boost::asio::awaitable<void> drain_before_close();
     boost::asio::awaitable<void> watch_idle();
@@ -53,6 +60,9 @@ private:
     std::string out_;
     bool too_long_ = false;
     bool first_line_ = true;
+    bool reading_ = false;  // a read is pending
+    bool writing_ = false;  // a write is pending
+    bool stopping_ = false; // the member is shutting down
     std::optional<std::string> peer_hello_; // set when the first line was a peer handshake
     boost::asio::steady_timer idle_timer_;
     std::chrono::steady_clock::time_point deadline_;

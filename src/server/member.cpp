@@ -40,7 +40,7 @@ void member::stop(std::function<void()> on_stopped) {
     peers_.stop();
     on_stopped_ = std::move(on_stopped);
     for (const auto& session : sessions_) {
-        session->close();
+        session->stop();
     }
     if (sessions_.empty() && on_stopped_) {
         std::exchange(on_stopped_, nullptr)();

@@ -35,8 +35,9 @@ public:
     // cannot listen.
     void start();
 
-    // Stops accepting, closes every client connection and peer link; calls `on_stopped` once
-    // the last session has ended (at once when there is none).
+    // Stops accepting and closes every peer link; each client connection ends once the lines
+    // it already sent are answered. Calls `on_stopped` once the last session has ended (at
+    // once when there is none).
     void stop(std::function<void()> on_stopped);
 
     boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }

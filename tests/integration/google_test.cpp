@@ -199,6 +199,20 @@ TEST_F(google_test, a_hanging_upstream_is_answered_within_the_timeout_and_stalls
     EXPECT_NE(reply.find("upstream timed out after 800 ms"), std::string::npos) << reply;
 }
 
+TEST_F(google_test, sigterm_answers_lookups_already_read_before_exiting) {
+    start("google", "legacy", "", 700);
+    line_client waiting(port());
+    waiting.send("WHATSAT kiwi.cs.ucla.edu 10 5\n");
+    ASSERT_TRUE(wait_until([&] { return requests().size() == 1; }, 5s)); // upstream is answering slowly
+    member_->signal(SIGTERM);
+    std::string all;
+    EXPECT_TRUE(waiting.read_to_eof(all, 5s));
+    EXPECT_TRUE(all.starts_with(at_line_)) << all;
+    EXPECT_NE(all.find("\"status\" : \"OK\""), std::string::npos) << all;
+    EXPECT_TRUE(all.ends_with("}\n\n"));
+    EXPECT_EQ(member_->wait(5s), 0);
+}
+
 TEST_F(google_test, a_refused_upstream_is_an_error_reply) {
     start_member("google", "endpoint = \"https://127.0.0.1:" + std::to_string(free_port()) + "\"\n");
     const auto reply = whatsat("WHATSAT kiwi.cs.ucla.edu 10 5");

@@ -225,6 +225,30 @@ TEST_F(member_test, connections_past_the_limit_are_refused) {
     EXPECT_FALSE(first.read_lines(1).empty()); // the others are unaffected
 }
 
+TEST_F(member_test, a_client_that_does_not_read_is_dropped_and_others_are_served) {
+    start("[limits]\nsend_timeout_ms = 300\nidle_timeout_ms = 60000\nmax_output_bytes = 65536\n");
+    line_client hog(port(), 4096);
+    hog.send("IAMAT k " + ucla + " 1\n");
+    hog.read_lines(1);
+    // About 7 KB of replies per line, never read: the socket buffers fill, the member stops
+    // reading, and after send_timeout_ms it drops the connection. Bounded: 2,000 lines.
+    std::string flood;
+    for (int i = 0; i < 2000; ++i) {
+        flood += "WHATSAT k 50 20\n";
+    }
+    try {
+        hog.send(flood);
+    } catch (const std::runtime_error&) {
+        // the member may already have dropped us
+    }
+    EXPECT_TRUE(wait_until(
+        [&] { return dir_.read("logs/Clark.log").find("not reading: reply not taken within 300 ms") != std::string::npos; },
+        10s));
+    line_client other(port());
+    other.send("IAMAT other +1+1 1\n");
+    EXPECT_TRUE(other.read_lines(1).starts_with("AT Clark "));
+}
+
 TEST_F(member_test, binary_garbage_gets_question_marks_and_no_crash) {
     start();
     line_client client(port());
