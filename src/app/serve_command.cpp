@@ -1,5 +1,6 @@
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <memory>
 
@@ -23,9 +24,17 @@ constexpr auto shutdown_grace = std::chrono::seconds(3);
 
 int serve(const std::string& name, const std::string& config_path) {
     config::herd_config config;
+    std::string secret;
     try {
         config = config::load_config(config_path);
-        config.server(name);
+        const auto& self = config.server(name);
+        const char* from_env = std::getenv(config.secret_env.c_str());
+        secret = from_env != nullptr ? from_env : "";
+        if (secret.empty() && (!config.neighbours(name).empty() || self.peer_port != 0)) {
+            throw config::config_error(config.source + ": " + name +
+                                       " has neighbours, and peer links need the herd secret in the environment "
+                                       "variable " + config.secret_env + " ([herd] secret_env); `herd up` makes one");
+        }
     } catch (const config::config_error& error) {
         std::fprintf(stderr, "herd: %s\n", error.what());
         return exit_bad_config;
@@ -41,7 +50,7 @@ int serve(const std::string& name, const std::string& config_path) {
             spdlog::shutdown();
             return exit_bad_config;
         }
-        server::member member(io.get_executor(), config, name, *places, log);
+        server::member member(io.get_executor(), config, name, std::move(secret), *places, log);
         member.start();
         const auto endpoint = member.local_endpoint();
         std::printf("herd: %s listening on %s:%u, logging to %s/%s.log\n", name.c_str(),

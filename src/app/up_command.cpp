@@ -2,6 +2,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <string>
@@ -14,6 +15,7 @@
 
 #include "app/commands.hpp"
 #include "herd/config.hpp"
+#include "herd/peer_auth.hpp"
 
 extern char** environ;
 
@@ -91,6 +93,12 @@ int up(const std::string& config_path, const std::string& herd_binary) {
     } catch (const config::config_error& error) {
         std::fprintf(stderr, "herd: %s\n", error.what());
         return exit_bad_config;
+    }
+    // Members prove membership with a shared secret; make one for this run when none is set.
+    const char* secret = std::getenv(config.secret_env.c_str());
+    if (secret == nullptr || *secret == '\0') {
+        ::setenv(config.secret_env.c_str(), (peer::make_nonce() + peer::make_nonce()).c_str(), 1);
+        std::printf("herd: made a herd secret for this run (set %s to choose one)\n", config.secret_env.c_str());
     }
     // Signals are taken synchronously with sigwait; children get them unblocked.
     sigset_t watched;

@@ -117,9 +117,12 @@ void read_herd(const reporter& r, const toml::table& root, herd_config& config) 
     if (herd == nullptr) {
         r.fail(root.get("herd"), "herd", "a [herd] table is required");
     }
-    r.only_keys(*herd, "herd", {"log_dir", "links"});
+    r.only_keys(*herd, "herd", {"log_dir", "links", "secret_env"});
     if (herd->contains("log_dir")) {
         config.log_dir = required_string(r, *herd, "log_dir", "herd");
+    }
+    if (herd->contains("secret_env")) {
+        config.secret_env = required_string(r, *herd, "secret_env", "herd");
     }
     const toml::node* links_node = herd->get("links");
     if (links_node == nullptr) {

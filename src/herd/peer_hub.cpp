@@ -1,6 +1,7 @@
 #include "herd/peer_hub.hpp"
 
 #include <chrono>
+#include <utility>
 #include <stdexcept>
 
 #include <boost/asio/as_tuple.hpp>
@@ -14,6 +15,7 @@
 #include "herd/backoff.hpp"
 #include "herd/deadline.hpp"
 #include "herd/listener.hpp"
+#include "herd/peer_auth.hpp"
 #include "protocol/line_splitter.hpp"
 #include "server/log.hpp"
 
@@ -28,10 +30,12 @@ constexpr std::size_t max_handshake_bytes = 512;
 constexpr auto first_backoff = std::chrono::milliseconds(100);
 constexpr auto stable_link = std::chrono::seconds(10); // a link up this long resets the back-off
 
-// Reads one line of at most max_handshake_bytes; the bytes after it go to `rest`.
-// Returns nothing on error, end of stream or an overlong line.
+// Reads one line of at most max_handshake_bytes, starting with the bytes already in `rest`;
+// the bytes after the line are left in `rest`. Returns nothing on error, end of stream or an
+// overlong line.
 asio::awaitable<std::optional<std::string>> read_line(tcp::socket& socket, std::string& rest) {
     protocol::line_splitter splitter(max_handshake_bytes);
+    splitter.feed(std::exchange(rest, {}));
     std::array<char, 1024> buffer; // NOLINT(cppcoreguidelines-pro-type-member-init)
     for (;;) {
         std::string_view line;
@@ -60,8 +64,9 @@ asio::awaitable<bool> write_all(tcp::socket& socket, const std::string& bytes) {
 } // namespace
 
 peer_hub::peer_hub(asio::any_io_executor executor, const config::herd_config& config, const std::string& self,
-                   store::location_store& store, spdlog::logger& log)
-    : executor_(std::move(executor)), config_(config), self_(config.server(self)), store_(store), log_(log),
+                   std::string secret, store::location_store& store, spdlog::logger& log)
+    : executor_(std::move(executor)), config_(config), self_(config.server(self)), secret_(std::move(secret)),
+      store_(store), log_(log),
       peer_acceptor_(executor_) {}
 
 void peer_hub::start() {
@@ -159,14 +164,34 @@ asio::awaitable<std::string> peer_hub::dial_once(const config::server_config& ta
         if (connect_error) {
             co_return "cannot connect: " + connect_error.message();
         }
-        if (!co_await write_all(socket, format_hello(self_.name, target.name))) {
+        const std::string nonce = make_nonce();
+        if (!co_await write_all(socket, format_hello(self_.name, target.name, nonce))) {
             co_return "handshake failed: write";
         }
-        const auto line = co_await read_line(socket, rest);
+        auto line = co_await read_line(socket, rest);
         if (!line) {
             co_return "handshake failed: no answer";
         }
-        const message answer = parse_message(*line);
+        message answer = parse_message(*line);
+        if (const auto* no = std::get_if<refused>(&answer)) {
+            co_return "refused: " + std::string(no->reason);
+        }
+        const auto* asked = std::get_if<challenge>(&answer);
+        if (asked == nullptr || asked->name != target.name) {
+            co_return "handshake failed: unexpected answer " + server::escape_for_log(line->substr(0, 100));
+        }
+        if (!same_proof(asked->proof, acceptor_proof(secret_, self_.name, target.name, nonce, asked->nonce))) {
+            log_.warn("link with {}: it failed authentication (is the herd secret the same?)", target.name);
+            co_return "handshake failed: the neighbour failed authentication";
+        }
+        if (!co_await write_all(socket, format_proof(dialer_proof(secret_, self_.name, target.name, nonce, asked->nonce)))) {
+            co_return "handshake failed: write";
+        }
+        line = co_await read_line(socket, rest);
+        if (!line) {
+            co_return "handshake failed: no answer to the proof";
+        }
+        answer = parse_message(*line);
         if (const auto* no = std::get_if<refused>(&answer)) {
             co_return "refused: " + std::string(no->reason);
         }
@@ -213,15 +238,41 @@ void peer_hub::adopt(tcp::socket socket, std::string hello_line, std::string res
 }
 
 asio::awaitable<void> peer_hub::accept_handshake(tcp::socket socket, std::string hello_line, std::string rest) {
+    const auto refuse = [&](const std::string& why, std::string_view what) -> asio::awaitable<void> {
+        log_.warn("peer handshake refused: {}: {}", why, server::escape_for_log(what.substr(0, 200)));
+        co_await with_deadline(write_all(socket, format_refused(why)), config_.limits.peer_connect_timeout);
+    };
     const message greeting = parse_message(hello_line);
     const auto* h = std::get_if<hello>(&greeting);
     const std::string why = h == nullptr ? "malformed handshake" : stopped_ ? "member stopping" : refusal(*h);
     if (!why.empty()) {
-        log_.warn("peer handshake refused: {}: {}", why, server::escape_for_log(hello_line.substr(0, 200)));
-        co_await with_deadline(write_all(socket, format_refused(why)), config_.limits.peer_connect_timeout);
+        co_await refuse(why, hello_line);
         co_return;
     }
     const std::string neighbour(h->from);
+    const std::string dialer_nonce(h->nonce);
+    const std::string nonce = make_nonce();
+    // Challenge, proof, welcome: all within the connect timeout.
+    const auto exchange = [&]() -> asio::awaitable<std::optional<std::string>> {
+        const std::string challenge_line =
+            format_challenge(self_.name, nonce, acceptor_proof(secret_, neighbour, self_.name, dialer_nonce, nonce));
+        if (!co_await write_all(socket, challenge_line)) {
+            co_return std::nullopt;
+        }
+        co_return co_await read_line(socket, rest);
+    };
+    const auto answer = co_await with_deadline(exchange(), config_.limits.peer_connect_timeout);
+    if (!answer || !*answer) {
+        log_.info("link with {}: handshake failed: no proof in time", neighbour);
+        co_return;
+    }
+    const message proof_message = parse_message(**answer);
+    const auto* shown = std::get_if<proof>(&proof_message);
+    if (shown == nullptr ||
+        !same_proof(shown->value, dialer_proof(secret_, neighbour, self_.name, dialer_nonce, nonce))) {
+        co_await refuse("authentication failed", **answer);
+        co_return;
+    }
     const auto sent = co_await with_deadline(write_all(socket, format_welcome(self_.name)),
                                              config_.limits.peer_connect_timeout);
     if (!sent || !*sent) {

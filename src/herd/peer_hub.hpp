@@ -19,11 +19,13 @@ namespace herd::peer {
 
 // The member's side of the herd: one supervised link per configured neighbour, and the
 // flood rule. Of each linked pair, the member whose name sorts lower dials; the other
-// accepts. An update that changes the store goes to every neighbour but its sender.
+// accepts; each proves it holds the herd secret (docs/peer-protocol.md). An update that
+// changes the store goes to every neighbour but its sender.
 class peer_hub final : public link_events {
 public:
+    // `secret` is the herd secret both ends of a link must prove they hold.
     peer_hub(boost::asio::any_io_executor executor, const config::herd_config& config, const std::string& self,
-             store::location_store& store, spdlog::logger& log);
+             std::string secret, store::location_store& store, spdlog::logger& log);
 
     // Starts dialling the neighbours this member dials, and the peer listener when the
     // member has a peer_port. Throws std::runtime_error when it cannot listen.
@@ -58,6 +60,7 @@ private:
     boost::asio::any_io_executor executor_;
     const config::herd_config& config_;
     const config::server_config& self_;
+    std::string secret_;
     store::location_store& store_;
     spdlog::logger& log_;
     boost::asio::ip::tcp::acceptor peer_acceptor_;

@@ -1,5 +1,6 @@
 #include "herd/peer_message.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "geo/coordinates.hpp"
@@ -94,24 +95,43 @@ message parse_message(std::string_view line) {
     if (!is_handshake(line)) {
         return malformed{};
     }
-    std::array<std::string_view, 5> f;
-    if (split_exact(line, f) && f[2] == "HELLO") {
-        return hello{f[1], f[3], f[4]};
+    std::array<std::string_view, 6> six;
+    if (split_exact(line, six) && six[2] == "HELLO") {
+        return hello{six[1], six[3], six[4], six[5]};
     }
-    std::array<std::string_view, 4> g;
-    if (split_exact(line, g) && g[2] == "WELCOME" && g[1] == protocol_version) {
-        return welcome{g[3]};
+    if (split_exact(line, six) && six[1] == protocol_version && six[2] == "CHALLENGE") {
+        return challenge{six[3], six[4], six[5]};
     }
-    const std::string_view refused_prefix = "HERD 1 REFUSED ";
-    if (line.starts_with(refused_prefix)) {
-        return refused{line.substr(refused_prefix.size())};
+    std::array<std::string_view, 4> four;
+    if (split_exact(line, four) && four[1] == protocol_version) {
+        if (four[2] == "WELCOME") {
+            return welcome{four[3]};
+        }
+        if (four[2] == "PROOF") {
+            return proof{four[3]};
+        }
+    }
+    // `HERD <any version> REFUSED <reason>`: read whatever version the other side speaks, so
+    // its reason can be shown.
+    const std::string_view after_version = line.substr(std::min(line.size(), line.find(' ', magic.size())));
+    if (after_version.starts_with(" REFUSED ") && after_version.size() > 9) {
+        return refused{after_version.substr(9)};
     }
     return malformed{};
 }
 
-std::string format_hello(std::string_view from, std::string_view to) {
+std::string format_hello(std::string_view from, std::string_view to, std::string_view nonce) {
     return std::string(magic) + std::string(protocol_version) + " HELLO " + std::string(from) + " " +
-           std::string(to) + "\n";
+           std::string(to) + " " + std::string(nonce) + "\n";
+}
+
+std::string format_challenge(std::string_view name, std::string_view nonce, std::string_view proof) {
+    return std::string(magic) + std::string(protocol_version) + " CHALLENGE " + std::string(name) + " " +
+           std::string(nonce) + " " + std::string(proof) + "\n";
+}
+
+std::string format_proof(std::string_view proof) {
+    return std::string(magic) + std::string(protocol_version) + " PROOF " + std::string(proof) + "\n";
 }
 
 std::string format_welcome(std::string_view name) {

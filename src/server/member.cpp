@@ -19,9 +19,9 @@ using tcp = asio::ip::tcp;
 } // namespace
 
 member::member(asio::any_io_executor executor, const config::herd_config& config, const std::string& name,
-               places::places_backend& places, std::shared_ptr<spdlog::logger> log)
+               std::string secret, places::places_backend& places, std::shared_ptr<spdlog::logger> log)
     : executor_(std::move(executor)), self_(config.server(name)), limits_(config.limits), log_(std::move(log)),
-      peers_(executor_, config, name, store_, *log_),
+      peers_(executor_, config, name, std::move(secret), store_, *log_),
       handler_(name, store_, places, [this](const store::location_record& record) { peers_.flood(record, nullptr); }),
       acceptor_(executor_) {}
 

@@ -26,8 +26,10 @@ class client_session;
 // everything runs on the executor it is given.
 class member {
 public:
+    // `secret` is the herd secret its peer links prove (may be empty for a member without
+    // neighbours).
     member(boost::asio::any_io_executor executor, const config::herd_config& config, const std::string& name,
-           places::places_backend& places, std::shared_ptr<spdlog::logger> log);
+           std::string secret, places::places_backend& places, std::shared_ptr<spdlog::logger> log);
     ~member();
 
     // Binds and listens on the member's host and port (and peer port), accepts clients and

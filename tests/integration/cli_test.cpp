@@ -75,6 +75,35 @@ TEST_F(cli_test, missing_places_file_is_a_clear_error) {
     EXPECT_TRUE(contains(result.err, "cannot read the places file")) << result.err;
 }
 
+TEST_F(cli_test, a_member_with_neighbours_and_no_secret_does_not_start) {
+    ::unsetenv("HERD_SECRET");
+    const auto result = run_herd({"serve", "Alpha", "--config", config_}, dir_.path());
+    ::setenv("HERD_SECRET", test_secret, 1);
+    EXPECT_EQ(result.status, 2);
+    EXPECT_TRUE(contains(result.err, "peer links need the herd secret in the environment variable HERD_SECRET"))
+        << result.err;
+}
+
+TEST_F(cli_test, up_makes_a_secret_when_none_is_set_and_its_members_link) {
+    ::unsetenv("HERD_SECRET");
+    herd_process up({"up", "--config", config_}, dir_.path(), "up");
+    ::setenv("HERD_SECRET", test_secret, 1);
+    ASSERT_TRUE(wait_until([&] { return port_accepts(herd_.ports.at("Alpha")) && port_accepts(herd_.ports.at("Beta")); },
+                           20s));
+    line_client alpha(herd_.ports.at("Alpha"));
+    alpha.send("IAMAT made.secret +1+1 1\n");
+    std::string at_line = alpha.read_lines(1);
+    at_line.pop_back();
+    EXPECT_TRUE(wait_until(
+        [&] {
+            line_client beta(herd_.ports.at("Beta"));
+            beta.send("WHATSAT made.secret 0 0\n");
+            return beta.read_lines(1) == at_line + "\n";
+        },
+        10s));
+    EXPECT_TRUE(contains(up.out(), "made a herd secret for this run")) << up.out();
+}
+
 TEST_F(cli_test, send_prints_the_reply) {
     const auto member = start_member("Alpha", herd_.ports.at("Alpha"), config_, dir_.path());
     const auto result = run_herd({"send", "Alpha", "--config", config_, "IAMAT k +1+1 1"}, dir_.path());

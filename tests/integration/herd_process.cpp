@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -81,6 +82,7 @@ void scratch_dir::write(const std::string& name, const std::string& text) const 
 }
 
 test_herd make_test_herd(const std::vector<std::string>& names) {
+    ::setenv("HERD_SECRET", test_secret, 1); // children inherit it
     test_herd herd;
     for (const auto& name : names) {
         herd.ports[name] = free_port();

@@ -35,6 +35,9 @@ private:
     std::string path_;
 };
 
+// The herd secret test members share (make_test_herd puts it in HERD_SECRET).
+inline constexpr const char* test_secret = "test-herd-secret";
+
 // A herd config for tests: members on free loopback ports, the fixture gazetteer.
 struct test_herd {
     std::map<std::string, std::uint16_t> ports;

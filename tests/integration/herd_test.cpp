@@ -177,6 +177,21 @@ TEST(herd, a_restarted_member_links_again_catches_up_and_gets_new_updates) {
     EXPECT_TRUE(herd.wait_for("Clark", "k", later));
 }
 
+TEST(herd, members_with_different_secrets_do_not_link_or_exchange_updates) {
+    running_herd herd({"Alpha", "Beta"}, {{"Alpha", "Beta"}});
+    herd.start("Alpha");
+    ::setenv("HERD_SECRET", "some-other-secret", 1);
+    herd.start("Beta");
+    ::setenv("HERD_SECRET", test_secret, 1);
+    // Alpha dials Beta: Alpha finds Beta's proof wrong and hangs up before proving itself.
+    EXPECT_TRUE(wait_until(
+        [&] { return herd.log("Alpha").find("link with Beta: it failed authentication") != std::string::npos; }, 10s));
+    const std::string line = herd.iamat("Alpha", "secret.test", "+1+1", "1");
+    std::this_thread::sleep_for(500ms);
+    EXPECT_EQ(herd.kept("Beta", "secret.test"), "? WHATSAT secret.test 0 0");
+    EXPECT_EQ(herd.links_up("Alpha", "Beta"), 0u);
+}
+
 TEST(herd, members_serve_clients_with_no_neighbour_up) {
     running_herd herd(default_names(), default_links());
     herd.start("Clark");
@@ -221,8 +236,8 @@ TEST(herd, a_separate_peer_port_carries_the_links_and_refuses_clients) {
 
     // The client port no longer takes handshakes: it answers them as bad client lines.
     line_client impostor(config.ports.at("Beta"));
-    impostor.send("HERD 1 HELLO Alpha Beta\n");
-    EXPECT_EQ(impostor.read_lines(1), "? HERD 1 HELLO Alpha Beta\n");
+    impostor.send("HERD 2 HELLO Alpha Beta 00\n");
+    EXPECT_EQ(impostor.read_lines(1), "? HERD 2 HELLO Alpha Beta 00\n");
     // And the peer port does not serve clients.
     line_client lost(beta_peer);
     lost.send("IAMAT k +1+1 9\n");

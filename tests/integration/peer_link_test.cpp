@@ -1,8 +1,11 @@
 // A member's peer links, with the test playing the neighbour on the wire.
+#include <functional>
+#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
 
+#include "herd/peer_auth.hpp"
 #include "running_herd.hpp"
 
 namespace herd::testing_support {
@@ -24,13 +27,36 @@ protected:
         return link;
     }
 
+    // Opens a link to Zed as Alpha and answers Zed's challenge with `proof_for(nonce)` (the
+    // right proof by default). Returns the connection; `answer` gets Zed's last line.
+    std::unique_ptr<line_client> authenticate(
+        std::string& answer, int receive_buffer = 0,
+        const std::function<std::string(const std::string&)>& proof_for = nullptr) {
+        const std::string nonce = "0123456789abcdef0123456789abcdef";
+        auto link = link_as("HERD 2 HELLO Alpha Zed " + nonce + "\n", answer, receive_buffer);
+        std::istringstream fields(answer);
+        std::string magic, version, word, name, zed_nonce, zed_proof;
+        fields >> magic >> version >> word >> name >> zed_nonce >> zed_proof;
+        EXPECT_EQ(word, "CHALLENGE") << answer;
+        // Zed proves it holds the secret before Alpha shows anything.
+        EXPECT_EQ(zed_proof, peer::acceptor_proof(test_secret, "Alpha", "Zed", nonce, zed_nonce));
+        last_challenge_nonce_ = zed_nonce;
+        const std::string shown =
+            proof_for ? proof_for(zed_nonce) : peer::dialer_proof(test_secret, "Alpha", "Zed", nonce, zed_nonce);
+        link->send("HERD 2 PROOF " + shown + "\n");
+        answer = link->read_lines(1);
+        return link;
+    }
+
     // A link to Zed as Alpha, welcomed.
     std::unique_ptr<line_client> welcomed_link(int receive_buffer = 0) {
         std::string answer;
-        auto link = link_as("HERD 1 HELLO Alpha Zed\n", answer, receive_buffer);
-        EXPECT_EQ(answer, "HERD 1 WELCOME Zed\n");
+        auto link = authenticate(answer, receive_buffer);
+        EXPECT_EQ(answer, "HERD 2 WELCOME Zed\n");
         return link;
     }
+
+    std::string last_challenge_nonce_;
 
     running_herd herd_;
 };
@@ -83,11 +109,11 @@ struct refusal_case {
 
 TEST_F(peer_link_test, handshakes_that_do_not_fit_the_config_are_refused_and_nothing_is_applied) {
     const std::vector<refusal_case> cases{
-        {"HERD 1 HELLO Nobody Zed", "HERD 1 REFUSED Nobody is not a neighbour of Zed\n"},
-        {"HERD 2 HELLO Alpha Zed", "HERD 1 REFUSED unsupported version 2 (this member speaks 1)\n"},
-        {"HERD 1 HELLO Alpha Zulu", "HERD 1 REFUSED this is Zed, not Zulu\n"},
-        {"HERD 1 HELLO Zulu Zed", "HERD 1 REFUSED Zed dials Zulu, not the other way\n"},
-        {"HERD 1 HELLO", "HERD 1 REFUSED malformed handshake\n"},
+        {"HERD 2 HELLO Nobody Zed n", "HERD 2 REFUSED Nobody is not a neighbour of Zed\n"},
+        {"HERD 1 HELLO Alpha Zed n", "HERD 2 REFUSED unsupported version 1 (this member speaks 2)\n"},
+        {"HERD 2 HELLO Alpha Zulu n", "HERD 2 REFUSED this is Zed, not Zulu\n"},
+        {"HERD 2 HELLO Zulu Zed n", "HERD 2 REFUSED Zed dials Zulu, not the other way\n"},
+        {"HERD 2 HELLO Alpha Zed", "HERD 2 REFUSED malformed handshake\n"},
     };
     for (const auto& c : cases) {
         std::string answer;
@@ -97,6 +123,36 @@ TEST_F(peer_link_test, handshakes_that_do_not_fit_the_config_are_refused_and_not
         EXPECT_TRUE(link->read_to_eof(rest, 5s)) << c.hello;
     }
     EXPECT_EQ(herd_.kept("Zed", "evil"), "? WHATSAT evil 0 0");
+}
+
+TEST_F(peer_link_test, a_wrong_proof_is_refused_and_nothing_it_sends_is_applied) {
+    std::string answer;
+    const auto link = authenticate(answer, 0, [](const std::string& zed_nonce) {
+        return peer::dialer_proof("not-the-secret", "Alpha", "Zed", "0123456789abcdef0123456789abcdef", zed_nonce);
+    });
+    EXPECT_EQ(answer, "HERD 2 REFUSED authentication failed\n");
+    try {
+        link->send("AT Alpha +0.000000001 forged +1+1 1\n");
+    } catch (const std::runtime_error&) {
+    }
+    std::string rest;
+    EXPECT_TRUE(link->read_to_eof(rest, 5s));
+    EXPECT_EQ(herd_.kept("Zed", "forged"), "? WHATSAT forged 0 0");
+}
+
+TEST_F(peer_link_test, a_recorded_proof_cannot_be_replayed) {
+    std::string recorded;
+    {
+        std::string answer;
+        const auto first = authenticate(answer, 0, [&](const std::string& zed_nonce) {
+            recorded = peer::dialer_proof(test_secret, "Alpha", "Zed", "0123456789abcdef0123456789abcdef", zed_nonce);
+            return recorded;
+        });
+        ASSERT_EQ(answer, "HERD 2 WELCOME Zed\n");
+    }
+    std::string answer;
+    const auto second = authenticate(answer, 0, [&](const std::string&) { return recorded; });
+    EXPECT_EQ(answer, "HERD 2 REFUSED authentication failed\n");
 }
 
 TEST_F(peer_link_test, a_malformed_message_ends_the_link_and_changes_nothing) {

@@ -6,24 +6,33 @@ namespace herd::peer {
 namespace {
 
 TEST(peer_message, handshake_lines_round_trip) {
-    const std::string h = format_hello("Bona", "Clark");
-    EXPECT_EQ(h, "HERD 1 HELLO Bona Clark\n");
+    const std::string h = format_hello("Bona", "Clark", "n0nce");
+    EXPECT_EQ(h, "HERD 2 HELLO Bona Clark n0nce\n");
     const auto parsed = parse_message(std::string_view(h).substr(0, h.size() - 1));
     const auto& hi = std::get<hello>(parsed);
-    EXPECT_EQ(hi.version, "1");
+    EXPECT_EQ(hi.version, "2");
     EXPECT_EQ(hi.from, "Bona");
     EXPECT_EQ(hi.to, "Clark");
-    EXPECT_EQ(std::get<welcome>(parse_message("HERD 1 WELCOME Clark")).name, "Clark");
-    EXPECT_EQ(format_welcome("Clark"), "HERD 1 WELCOME Clark\n");
-    EXPECT_EQ(std::get<refused>(parse_message("HERD 1 REFUSED not a neighbour")).reason, "not a neighbour");
-    EXPECT_EQ(format_refused("why not"), "HERD 1 REFUSED why not\n");
+    EXPECT_EQ(hi.nonce, "n0nce");
+    EXPECT_EQ(format_challenge("Clark", "n2", "p"), "HERD 2 CHALLENGE Clark n2 p\n");
+    const auto c = std::get<challenge>(parse_message("HERD 2 CHALLENGE Clark n2 p"));
+    EXPECT_EQ(c.name, "Clark");
+    EXPECT_EQ(c.nonce, "n2");
+    EXPECT_EQ(c.proof, "p");
+    EXPECT_EQ(format_proof("abc"), "HERD 2 PROOF abc\n");
+    EXPECT_EQ(std::get<proof>(parse_message("HERD 2 PROOF abc")).value, "abc");
+    EXPECT_EQ(std::get<welcome>(parse_message("HERD 2 WELCOME Clark")).name, "Clark");
+    EXPECT_EQ(format_welcome("Clark"), "HERD 2 WELCOME Clark\n");
+    EXPECT_EQ(std::get<refused>(parse_message("HERD 2 REFUSED not a neighbour")).reason, "not a neighbour");
+    EXPECT_EQ(std::get<refused>(parse_message("HERD 7 REFUSED old")).reason, "old");
+    EXPECT_EQ(format_refused("why not"), "HERD 2 REFUSED why not\n");
     EXPECT_TRUE(std::holds_alternative<ping>(parse_message("PING")));
     EXPECT_EQ(ping_line, "PING\n");
 }
 
 TEST(peer_message, other_versions_parse_so_they_can_be_refused) {
-    EXPECT_EQ(std::get<hello>(parse_message("HERD 2 HELLO Bona Clark")).version, "2");
-    EXPECT_TRUE(is_handshake("HERD 2 HELLO Bona Clark"));
+    EXPECT_EQ(std::get<hello>(parse_message("HERD 1 HELLO Bona Clark n")).version, "1");
+    EXPECT_TRUE(is_handshake("HERD 1 HELLO Bona Clark"));
     EXPECT_FALSE(is_handshake("IAMAT HERD"));
 }
 
@@ -43,8 +52,9 @@ TEST(peer_message, malformed_lines_are_malformed) {
                              "AT Clark +0.263873386 k +91+1 1", "AT Clark +0.263873386 k +1+1 -1",
                              "AT Clark 0.263873386 k +1+1 1", "AT Clark +0.26387338x k +1+1 1",
                              "AT  Clark +0.263873386 k +1+1 1", "AT Clark +0.263873386 k +1+1 1 extra",
-                             "AT Clark\t+0.263873386 k +1+1 1", "HERD 1 HELLO Bona", "HERD 1 WELCOME",
-                             "HERD 2 WELCOME Clark", "HERD 1 BYE x", "IAMAT k +1+1 1"}) {
+                             "AT Clark\t+0.263873386 k +1+1 1", "HERD 2 HELLO Bona Clark", "HERD 2 WELCOME",
+                             "HERD 1 WELCOME Clark", "HERD 2 PROOF", "HERD 1 PROOF x", "HERD 2 CHALLENGE a b",
+                             "HERD 2 BYE x", "HERD 2 REFUSED ", "IAMAT k +1+1 1"}) {
         EXPECT_TRUE(std::holds_alternative<malformed>(parse_message(line))) << line;
     }
     EXPECT_FALSE(parse_at_line("AT Clark +0.263873386 " + std::string(256, 'k') + " +1+1 1"));
