@@ -4,6 +4,8 @@
 #include <exception>
 #include <memory>
 
+#include <sys/resource.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -19,6 +21,22 @@ namespace herd::app {
 namespace {
 
 constexpr auto shutdown_grace = std::chrono::seconds(3);
+
+// Raises the soft limit on open files to the hard one, as servers do; returns the new limit.
+rlim_t raise_file_limit() {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+        return 0;
+    }
+    if (limit.rlim_cur < limit.rlim_max) {
+        rlimit raised = limit;
+        raised.rlim_cur = limit.rlim_max;
+        if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) {
+            return raised.rlim_cur;
+        }
+    }
+    return limit.rlim_cur;
+}
 
 } // namespace
 
@@ -41,6 +59,12 @@ int serve(const std::string& name, const std::string& config_path) {
     }
     try {
         const auto log = server::make_member_logger(config.log_dir, name);
+        const rlim_t files = raise_file_limit();
+        log->info("{} may hold {} open files (connections, links and logs)", name, static_cast<unsigned long long>(files));
+        if (files != RLIM_INFINITY && files < config.limits.max_connections + 64) {
+            log->warn("the open-file limit {} is below limits.max_connections ({}): accepts will fail before it",
+                      static_cast<unsigned long long>(files), config.limits.max_connections);
+        }
         boost::asio::io_context io(1);
         std::unique_ptr<places::places_backend> places;
         try {

@@ -34,6 +34,7 @@ struct limits_config {
     std::chrono::milliseconds idle_timeout{300'000}; // a client silent this long is closed
     std::size_t max_connections = 10'000;            // clients past this are refused
     std::chrono::milliseconds send_timeout{10'000};  // a client not taking a reply this long is dropped
+    std::chrono::milliseconds line_timeout{30'000};  // a line begun must end within this (slowloris)
     std::size_t max_output_bytes = 1 << 20;          // replies buffered per client before writing
     std::size_t peer_queue_bytes = 8 << 20;          // a peer link queueing more is dropped
     std::chrono::milliseconds peer_heartbeat{500};   // an idle link sends PING this often

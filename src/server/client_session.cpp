@@ -27,6 +27,22 @@ client_session::client_session(asio::ip::tcp::socket socket, std::uint64_t id, r
     : socket_(std::move(socket)), id_(id), handler_(handler), limits_(limits), log_(log),
       splitter_(limits.max_line_bytes), idle_timer_(socket_.get_executor()), on_peer_(std::move(on_peer)) {}
 
+void client_session::touch() {
+    const auto now = std::chrono::steady_clock::now();
+    deadline_ = now + limits_.idle_timeout;
+    if (splitter_.pending() == 0) {
+        line_started_.reset();
+        return;
+    }
+    if (!line_started_) {
+        line_started_ = now;
+    }
+    deadline_ = std::min(deadline_, *line_started_ + limits_.line_timeout);
+    if (deadline_ < idle_timer_.expiry()) {
+        idle_timer_.cancel(); // the watchdog re-arms for the nearer deadline
+    }
+}
+
 void client_session::stop() {
     stopping_ = true;
     if (reading_) {
@@ -60,8 +76,8 @@ asio::awaitable<void> client_session::run() {
             reason = read_error == asio::error::operation_aborted ? "closed by member" : read_error.message();
             break;
         }
-        touch();
         splitter_.feed(std::string_view(buffer.data(), n));
+        touch();
         // Answer what was read, writing whenever the replies reach the output bound.
         bool more = true;
         bool written = true;
@@ -79,6 +95,7 @@ asio::awaitable<void> client_session::run() {
             reason = "write failed";
             break;
         }
+        touch(); // what is left buffered now is a partial line, if anything
         if (too_long_) {
             reason = "line longer than " + std::to_string(limits_.max_line_bytes) + " bytes";
             co_await drain_before_close();
@@ -172,6 +189,9 @@ asio::awaitable<void> client_session::watch_idle() {
             if (writing_) {
                 log_.warn("client {} not reading: reply not taken within {} ms (limits.send_timeout_ms): closing",
                           id_, limits_.send_timeout.count());
+            } else if (line_started_) {
+                log_.warn("client {} too slow: line not finished within {} ms (limits.line_timeout_ms): closing", id_,
+                          limits_.line_timeout.count());
             } else {
                 log_.info("client {} idle for {} ms: closing", id_, limits_.idle_timeout.count());
             }

@@ -49,7 +49,9 @@ private:
     boost::asio::awaitable<bool> flush();
     boost::asio::awaitable<void> drain_before_close();
     boost::asio::awaitable<void> watch_idle();
-    void touch() { deadline_ = std::chrono::steady_clock::now() + limits_.idle_timeout; }
+    // After a read or a write: the connection may now sit idle for limits.idle_timeout, but a
+    // line begun must be finished within limits.line_timeout (against slowloris clients).
+    void touch();
 
     boost::asio::ip::tcp::socket socket_;
     std::uint64_t id_;
@@ -66,6 +68,7 @@ private:
     std::optional<std::string> peer_hello_; // set when the first line was a peer handshake
     boost::asio::steady_timer idle_timer_;
     std::chrono::steady_clock::time_point deadline_;
+    std::optional<std::chrono::steady_clock::time_point> line_started_; // a partial line is buffered
     peer_hook on_peer_;
 };
 

@@ -60,9 +60,10 @@ TEST(config, the_default_herd_file_is_valid) {
 TEST(config, limits_are_configurable) {
     const auto config = parse_config(std::string(minimal) +
                                          "[limits]\nmax_line_bytes = 100\nidle_timeout_ms = 250\nmax_connections = 3\n"
-                                         "send_timeout_ms = 400\nmax_output_bytes = 8192\n",
+                                         "send_timeout_ms = 400\nmax_output_bytes = 8192\nline_timeout_ms = 700\n",
                                      "t");
     EXPECT_EQ(config.limits.send_timeout.count(), 400);
+    EXPECT_EQ(config.limits.line_timeout.count(), 700);
     EXPECT_EQ(config.limits.max_output_bytes, 8192u);
     EXPECT_EQ(config.limits.max_line_bytes, 100u);
     EXPECT_EQ(config.limits.idle_timeout.count(), 250);

@@ -1,0 +1,119 @@
+// Hostile clients against the real member: many connections, floods of bad lines.
+#include <thread>
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "herd_process.hpp"
+
+namespace herd::testing_support {
+namespace {
+
+// Opens `count` TCP connections to `port` without waiting for them (non-blocking connect);
+// closes them all when it dies.
+class connection_swarm {
+public:
+    connection_swarm(std::uint16_t port, int count) {
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(port);
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        for (int i = 0; i < count; ++i) {
+            const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+            if (fd < 0) {
+                break; // out of descriptors here: the test says how many it opened
+            }
+            ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address);
+            fds_.push_back(fd);
+        }
+    }
+    ~connection_swarm() {
+        for (const int fd : fds_) {
+            ::close(fd);
+        }
+    }
+    std::size_t size() const { return fds_.size(); }
+
+private:
+    std::vector<int> fds_;
+};
+
+TEST(hostile, ten_thousand_connections_at_once_cost_only_themselves) {
+    rlimit limit{};
+    ::getrlimit(RLIMIT_NOFILE, &limit);
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+    ASSERT_GE(limit.rlim_cur, 10'200u) << "this test needs 10,200 open files per process";
+    scratch_dir dir;
+    test_herd herd = make_test_herd({"Clark"});
+    herd.extra = "[limits]\nmax_connections = 12000\n";
+    const auto member = start_member("Clark", herd.ports.at("Clark"), herd.write_config(dir), dir.path());
+    {
+        const connection_swarm swarm(herd.ports.at("Clark"), 10'000);
+        ASSERT_EQ(swarm.size(), 10'000u);
+        // With ten thousand connections open, a new client is still answered.
+        line_client probe(herd.ports.at("Clark"));
+        probe.send("IAMAT probe +1+1 1\n");
+        EXPECT_TRUE(probe.read_lines(1, 20s).starts_with("AT Clark ")) << "member swamped";
+    }
+    EXPECT_FALSE(member->wait(0ms)) << "member died: " << member->err();
+    line_client after(herd.ports.at("Clark"));
+    after.send("WHATSAT probe 0 0\n");
+    EXPECT_TRUE(after.read_until("\n\n", 20s).starts_with("AT Clark "));
+}
+
+TEST(hostile, a_flood_of_invalid_lines_is_answered_in_full_and_others_are_served) {
+    scratch_dir dir;
+    test_herd herd = make_test_herd({"Clark"});
+    const auto member = start_member("Clark", herd.ports.at("Clark"), herd.write_config(dir), dir.path());
+    line_client flooder(herd.ports.at("Clark"));
+    line_client bystander(herd.ports.at("Clark"));
+    std::string batch;
+    for (int i = 0; i < 10'000; ++i) {
+        batch += "\x01garbage line " + std::to_string(i) + " \xff\n";
+    }
+    std::size_t answered = 0;
+    for (int round = 0; round < 10; ++round) { // bounded: 100,000 lines
+        flooder.send(batch);
+        const std::string replies = flooder.read_lines(10'000, 20s);
+        answered += static_cast<std::size_t>(std::count(replies.begin(), replies.end(), '\n'));
+        bystander.send("IAMAT bystander +1+1 " + std::to_string(round + 1) + "\n");
+        ASSERT_TRUE(bystander.read_lines(1, 5s).starts_with("AT Clark "));
+    }
+    EXPECT_EQ(answered, 100'000u);
+}
+
+TEST(hostile, a_slowloris_client_trickling_one_line_is_dropped) {
+    scratch_dir dir;
+    test_herd herd = make_test_herd({"Clark"});
+    herd.extra = "[limits]\nline_timeout_ms = 400\nidle_timeout_ms = 60000\n";
+    const auto member = start_member("Clark", herd.ports.at("Clark"), herd.write_config(dir), dir.path());
+    line_client slow(herd.ports.at("Clark"));
+    // A complete line first: answered, and it starts no clock.
+    slow.send("IAMAT k +1+1 1\n");
+    ASSERT_TRUE(slow.read_lines(1).starts_with("AT Clark "));
+    // Then one byte every 50 ms, never a line end: bounded at 200 bytes (10 s).
+    const auto started = std::chrono::steady_clock::now();
+    bool dropped = false;
+    for (int i = 0; i < 200 && !dropped; ++i) {
+        try {
+            slow.send("x");
+        } catch (const std::runtime_error&) {
+            dropped = true;
+        }
+        std::string rest;
+        dropped = dropped || slow.read_to_eof(rest, 50ms);
+    }
+    EXPECT_TRUE(dropped);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+    EXPECT_TRUE(wait_until(
+        [&] { return dir.read("logs/Clark.log").find("line not finished within 400 ms") != std::string::npos; }, 5s));
+}
+
+} // namespace
+} // namespace herd::testing_support
