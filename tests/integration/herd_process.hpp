@@ -16,7 +16,7 @@ namespace herd::testing_support {
 
 using namespace std::chrono_literals;
 
-// A loopback port that was free a moment ago (bound to port 0, then released).
+// A loopback port that was free a moment ago, chosen at random below the ephemeral range.
 std::uint16_t free_port();
 
 // A fresh directory under the test temp dir, removed when the object dies.
