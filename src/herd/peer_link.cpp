@@ -18,7 +18,7 @@ namespace asio = boost::asio;
 using steady = std::chrono::steady_clock;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t catch_up_batch_bytes = 64 * 1024;
-constexpr std::size_t max_peer_line_bytes = 1024; // an AT line is far shorter
+constexpr std::size_t max_peer_line_bytes = 8192; // a DIGEST line is 4 KiB; an AT line far shorter
 
 } // namespace
 
@@ -26,9 +26,14 @@ peer_link::peer_link(asio::ip::tcp::socket socket, std::string neighbour, std::s
                      const store::location_store& store, link_events& events, const config::limits_config& limits,
                      spdlog::logger& log)
     : socket_(std::move(socket)), neighbour_(std::move(neighbour)), store_(store), events_(events), limits_(limits),
-      log_(log), splitter_(max_peer_line_bytes), catch_up_end_(store.size()), wake_(socket_.get_executor()),
+      log_(log), splitter_(max_peer_line_bytes), wake_(socket_.get_executor()),
       keepalive_(socket_.get_executor()), last_sent_(steady::now()), last_received_(steady::now()) {
     splitter_.feed(pending_input);
+    std::vector<std::uint64_t> digests(store::location_store::bucket_count);
+    for (std::size_t b = 0; b < digests.size(); ++b) {
+        digests[b] = store_.bucket_digest(b);
+    }
+    queue_ = format_digest(digests); // the first thing the neighbour hears
 }
 
 void peer_link::close(const std::string& reason) {
@@ -95,15 +100,41 @@ void peer_link::handle(std::string_view line) {
     message received = parse_message(line);
     if (auto* u = std::get_if<update>(&received)) {
         events_.on_update(*this, std::move(*u));
+    } else if (const auto* d = std::get_if<digest>(&received)) {
+        compare_digests(d->hex);
     } else if (!std::holds_alternative<ping>(received)) {
         log_.warn("link {}: unexpected message: {}", neighbour_, server::escape_for_log(line.substr(0, 200)));
         close("unexpected message");
     }
 }
 
+void peer_link::compare_digests(std::string_view hex) {
+    const auto theirs = decode_digest(hex, store::location_store::bucket_count);
+    if (!theirs) {
+        close("malformed digest");
+        return;
+    }
+    catch_up_buckets_.clear();
+    catch_up_bucket_ = 0;
+    catch_up_slot_ = 0;
+    for (std::size_t b = 0; b < theirs->size(); ++b) {
+        if ((*theirs)[b] != store_.bucket_digest(b)) {
+            catch_up_buckets_.push_back(b);
+        }
+    }
+    log_.info("link {}: {} of {} buckets differ", neighbour_, catch_up_buckets_.size(), theirs->size());
+    wake_writer();
+}
+
 void peer_link::fill_catch_up() {
-    while (queue_.size() < catch_up_batch_bytes && catch_up_next_ < catch_up_end_) {
-        queue_ += store_.slot(catch_up_next_++).at_line;
+    while (queue_.size() < catch_up_batch_bytes && catch_up_bucket_ < catch_up_buckets_.size()) {
+        const auto& slots = store_.bucket_slots(catch_up_buckets_[catch_up_bucket_]);
+        if (catch_up_slot_ == slots.size()) {
+            ++catch_up_bucket_;
+            catch_up_slot_ = 0;
+            continue;
+        }
+        queue_ += store_.slot(slots[catch_up_slot_++]).at_line;
         queue_ += '\n';
     }
 }

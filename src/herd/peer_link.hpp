@@ -30,8 +30,9 @@ protected:
 };
 
 // One established, handshaken link to a neighbour. Sends queued updates in batches (one
-// write per batch), first walks the whole store to the neighbour (catch-up), keeps an idle
-// link alive with PING and declares it dead when the neighbour falls silent.
+// write per batch); catches the neighbour up by exchanging bucket digests and sending the
+// records of the buckets that differ; keeps an idle link alive with PING and declares it
+// dead when the neighbour falls silent.
 class peer_link : public std::enable_shared_from_this<peer_link> {
 public:
     // `pending_input` holds bytes already read after the handshake.
@@ -57,6 +58,7 @@ private:
     void take_lines();
     void handle(std::string_view line);
     void fill_catch_up();
+    void compare_digests(std::string_view hex);
     void wake_writer() { wake_.cancel(); }
 
     boost::asio::ip::tcp::socket socket_;
@@ -68,8 +70,9 @@ private:
     protocol::line_splitter splitter_;
     std::string queue_;          // bytes waiting for the next write
     std::string writing_;        // bytes of the write in flight
-    std::size_t catch_up_next_ = 0; // the next store slot to send
-    std::size_t catch_up_end_;      // slots from here on were added after link-up: flooded
+    std::vector<std::size_t> catch_up_buckets_; // buckets whose digests differed, to send
+    std::size_t catch_up_bucket_ = 0;           // index into catch_up_buckets_
+    std::size_t catch_up_slot_ = 0;             // index into that bucket's slots
     boost::asio::steady_timer wake_;
     boost::asio::steady_timer keepalive_;
     std::chrono::steady_clock::time_point last_sent_;

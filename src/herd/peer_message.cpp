@@ -86,6 +86,9 @@ message parse_message(std::string_view line) {
     if (line == "PING") {
         return ping{};
     }
+    if (line.starts_with("DIGEST ")) {
+        return digest{line.substr(7)};
+    }
     if (line.starts_with("AT ")) {
         if (auto u = parse_at_line(line)) {
             return std::move(*u);
@@ -118,6 +121,34 @@ message parse_message(std::string_view line) {
         return refused{after_version.substr(9)};
     }
     return malformed{};
+}
+
+std::string format_digest(const std::vector<std::uint64_t>& digests) {
+    constexpr char digits[] = "0123456789abcdef";
+    std::string line = "DIGEST ";
+    for (const std::uint64_t d : digests) {
+        for (int shift = 60; shift >= 0; shift -= 4) {
+            line += digits[(d >> shift) & 0xf];
+        }
+    }
+    line += '\n';
+    return line;
+}
+
+std::optional<std::vector<std::uint64_t>> decode_digest(std::string_view hex, std::size_t buckets) {
+    if (hex.size() != buckets * 16) {
+        return std::nullopt;
+    }
+    std::vector<std::uint64_t> digests(buckets);
+    for (std::size_t i = 0; i < hex.size(); ++i) {
+        const char c = hex[i];
+        const int value = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (value < 0) {
+            return std::nullopt;
+        }
+        digests[i / 16] = (digests[i / 16] << 4) | static_cast<std::uint64_t>(value);
+    }
+    return digests;
 }
 
 std::string format_hello(std::string_view from, std::string_view to, std::string_view nonce) {

@@ -1,9 +1,11 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "store/location_record.hpp"
 
@@ -53,9 +55,15 @@ struct update {
 // `PING`: keeps an idle link alive.
 struct ping {};
 
+// `DIGEST <hex>`: the sender's bucket digests (location_store), sent once after the
+// handshake; the receiver answers with the records of the buckets whose digests differ.
+struct digest {
+    std::string_view hex; // bucket_count x 16 hex digits
+};
+
 struct malformed {};
 
-using message = std::variant<malformed, hello, challenge, proof, welcome, refused, update, ping>;
+using message = std::variant<malformed, hello, challenge, proof, welcome, refused, update, ping, digest>;
 
 // Classifies one line received on a peer link. Pure; views point into `line`.
 // A HELLO with another version parses as hello, so the receiver can refuse it by name.
@@ -70,6 +78,10 @@ std::string format_proof(std::string_view proof);
 std::string format_welcome(std::string_view name);
 std::string format_refused(std::string_view reason);
 inline constexpr std::string_view ping_line = "PING\n";
+
+// The DIGEST line (with LF) for `digests`, and the digests back from a DIGEST's hex.
+std::string format_digest(const std::vector<std::uint64_t>& digests);
+std::optional<std::vector<std::uint64_t>> decode_digest(std::string_view hex, std::size_t buckets);
 
 // Parses an AT line as members write it: `AT <origin> <+|->S.NNNNNNNNN <id> <location> <time>`,
 // single spaces, every field valid. The record keeps the line byte for byte.

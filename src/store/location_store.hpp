@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -30,6 +31,16 @@ public:
     // The record in slot `i` (i < size()). Valid until the next merge().
     const location_record& slot(std::size_t i) const { return records_[i]; }
 
+    // Clients fall into bucket_count buckets by a hash of their ID that every member computes
+    // alike. A bucket's digest is the XOR of a hash of each of its records' AT lines: two
+    // members hold the same records in a bucket exactly when (barring a 64-bit collision) its
+    // digests agree, whatever order they learned them in. Kept up to date by merge().
+    static constexpr std::size_t bucket_count = 256;
+    static std::size_t bucket_of(std::string_view client_id);
+    std::uint64_t bucket_digest(std::size_t bucket) const { return digests_[bucket]; }
+    // The slots of a bucket's records; only ever appended to.
+    const std::vector<std::uint32_t>& bucket_slots(std::size_t bucket) const { return bucket_slots_[bucket]; }
+
 private:
     struct string_hash {
         using is_transparent = void;
@@ -37,6 +48,8 @@ private:
     };
     std::unordered_map<std::string, std::uint32_t, string_hash, std::equal_to<>> slots_;
     std::vector<location_record> records_;
+    std::array<std::uint64_t, bucket_count> digests_{};
+    std::array<std::vector<std::uint32_t>, bucket_count> bucket_slots_;
 };
 
 } // namespace herd::store

@@ -1,11 +1,14 @@
 // A member's peer links, with the test playing the neighbour on the wire.
+#include <cstdint>
 #include <functional>
 #include <sstream>
 #include <thread>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "herd/peer_auth.hpp"
+#include "store/location_store.hpp"
 #include "running_herd.hpp"
 
 namespace herd::testing_support {
@@ -48,13 +51,27 @@ protected:
         return link;
     }
 
-    // A link to Zed as Alpha, welcomed.
+    // A link to Zed as Alpha, welcomed; Zed's DIGEST line (its first) goes to zed_digest_.
     std::unique_ptr<line_client> welcomed_link(int receive_buffer = 0) {
         std::string answer;
         auto link = authenticate(answer, receive_buffer);
         EXPECT_EQ(answer, "HERD 2 WELCOME Zed\n");
+        zed_digest_ = link->read_lines(1);
+        EXPECT_TRUE(zed_digest_.starts_with("DIGEST ")) << zed_digest_;
         return link;
     }
+
+    // A DIGEST line for an empty store, or one that differs from `base` in `bucket` only.
+    static std::string digest_line(const std::string& base = "", std::size_t bucket = SIZE_MAX) {
+        std::string hex = base.empty() ? std::string(store::location_store::bucket_count * 16, '0')
+                                       : base.substr(7, store::location_store::bucket_count * 16);
+        if (bucket != SIZE_MAX) {
+            hex[bucket * 16] = hex[bucket * 16] == 'f' ? '0' : 'f';
+        }
+        return "DIGEST " + hex + "\n";
+    }
+
+    std::string zed_digest_;
 
     std::string last_challenge_nonce_;
 
@@ -68,9 +85,10 @@ TEST_F(peer_link_test, a_neighbour_is_welcomed_and_its_updates_are_kept_byte_for
     EXPECT_TRUE(herd_.wait_for("Zed", "far.client", update));
 }
 
-TEST_F(peer_link_test, a_new_link_gets_the_whole_store_then_every_update) {
+TEST_F(peer_link_test, a_new_link_gets_the_records_it_lacks_then_every_update) {
     const std::string before = herd_.iamat("Zed", "early", "+1+1", "1");
     const auto link = welcomed_link();
+    link->send(digest_line()); // Alpha holds nothing
     EXPECT_EQ(link->read_lines(1), before + "\n");
     const std::string after = herd_.iamat("Zed", "late", "+2+2", "2");
     std::string next = link->read_lines(1);
@@ -78,6 +96,43 @@ TEST_F(peer_link_test, a_new_link_gets_the_whole_store_then_every_update) {
         next = link->read_lines(1);
     }
     EXPECT_EQ(next, after + "\n");
+}
+
+TEST_F(peer_link_test, catch_up_sends_only_the_buckets_whose_digests_differ) {
+    for (int i = 0; i < 300; ++i) {
+        herd_.iamat("Zed", fmt::format("c{}", i), "+1+1", "1");
+    }
+    {
+        // Equal digests: nothing but PINGs comes.
+        const auto link = welcomed_link();
+        link->send(zed_digest_);
+        std::string received;
+        link->read_to_eof(received, 500ms);
+        EXPECT_EQ(received.find("AT "), std::string::npos) << received.substr(0, 200);
+    }
+    // One bucket differs: exactly the records of that bucket come.
+    const std::size_t bucket = store::location_store::bucket_of("c7");
+    std::size_t in_bucket = 0;
+    for (int i = 0; i < 300; ++i) {
+        in_bucket += store::location_store::bucket_of(fmt::format("c{}", i)) == bucket ? 1 : 0;
+    }
+    const auto link = welcomed_link();
+    link->send(digest_line(zed_digest_, bucket));
+    std::string received;
+    link->read_to_eof(received, 500ms);
+    std::size_t records = 0;
+    std::istringstream lines(received);
+    for (std::string line; std::getline(lines, line);) {
+        std::istringstream fields(line);
+        std::string at, origin, difference, client;
+        fields >> at >> origin >> difference >> client;
+        if (at == "AT") {
+            ++records;
+            EXPECT_EQ(store::location_store::bucket_of(client), bucket) << line;
+        }
+    }
+    EXPECT_EQ(records, in_bucket);
+    EXPECT_GT(in_bucket, 0u);
 }
 
 TEST_F(peer_link_test, an_update_is_not_sent_back_to_its_sender) {

@@ -72,6 +72,34 @@ TEST(location_store, slots_stay_put_as_records_are_added_and_replaced) {
     EXPECT_EQ(&store.slot(1), store.find("b"));
 }
 
+TEST(location_store, bucket_digests_depend_on_the_records_not_their_order) {
+    location_store forward;
+    location_store backward;
+    std::vector<std::pair<std::string, location_record>> updates;
+    for (int i = 0; i < 50; ++i) {
+        updates.emplace_back("client" + std::to_string(i % 20), record("Bona", i, "x +1+1 " + std::to_string(i)));
+    }
+    for (const auto& [id, r] : updates) {
+        forward.merge(id, r);
+    }
+    for (auto it = updates.rbegin(); it != updates.rend(); ++it) {
+        backward.merge(it->first, it->second);
+    }
+    for (std::size_t b = 0; b < location_store::bucket_count; ++b) {
+        EXPECT_EQ(forward.bucket_digest(b), backward.bucket_digest(b)) << b;
+    }
+    const std::size_t bucket = location_store::bucket_of("client3");
+    const auto before = forward.bucket_digest(bucket);
+    forward.merge("client3", record("Bona", 1000, "x +9+9 1000"));
+    EXPECT_NE(forward.bucket_digest(bucket), before);
+    bool found = false;
+    for (const auto slot : forward.bucket_slots(bucket)) {
+        found = found || &forward.slot(slot) == forward.find("client3");
+    }
+    EXPECT_TRUE(found);
+    EXPECT_EQ(location_store().bucket_digest(bucket), 0u);
+}
+
 TEST(location_store, clients_are_independent) {
     location_store store;
     store.merge("a", record("Bona", 5));

@@ -47,6 +47,17 @@ TEST(peer_message, update_keeps_the_at_line_byte_for_byte) {
     EXPECT_TRUE(parse_at_line("AT B -12.000000000 k +1+1 1"));
 }
 
+TEST(peer_message, digests_round_trip) {
+    const std::vector<std::uint64_t> digests{0, 1, 0xfedcba9876543210ull, ~0ull};
+    const std::string line = format_digest(digests);
+    EXPECT_EQ(line, "DIGEST 0000000000000000" "0000000000000001" "fedcba9876543210" "ffffffffffffffff\n");
+    const auto parsed = std::get<digest>(parse_message(std::string_view(line).substr(0, line.size() - 1)));
+    EXPECT_EQ(decode_digest(parsed.hex, 4), digests);
+    EXPECT_FALSE(decode_digest(parsed.hex, 5));
+    EXPECT_FALSE(decode_digest("000000000000000g", 1));
+    EXPECT_FALSE(decode_digest("0000000000000000", 0));
+}
+
 TEST(peer_message, malformed_lines_are_malformed) {
     for (const char* line : {"", "PING ", "ping", "AT Clark +0.1 k +1+1 1", "AT Clark +0.263873386 k +1+1",
                              "AT Clark +0.263873386 k +91+1 1", "AT Clark +0.263873386 k +1+1 -1",
