@@ -91,14 +91,6 @@ void peer_hub::stop() {
     }
 }
 
-std::vector<std::string> peer_hub::linked() const {
-    std::vector<std::string> names;
-    for (const auto& [name, link] : links_) {
-        names.push_back(name);
-    }
-    return names;
-}
-
 void peer_hub::flood(const store::location_record& record, const peer_link* except) {
     for (const auto& [name, link] : links_) {
         if (link.get() != except) {

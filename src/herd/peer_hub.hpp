@@ -43,9 +43,6 @@ public:
 
     void on_update(peer_link& from, update received) override;
 
-    // Neighbours with a link up, sorted.
-    std::vector<std::string> linked() const;
-
 private:
     boost::asio::awaitable<void> dial_loop(std::string neighbour);
     boost::asio::awaitable<std::string> dial_once(const config::server_config& neighbour);

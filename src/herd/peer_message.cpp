@@ -98,12 +98,13 @@ message parse_message(std::string_view line) {
     if (!is_handshake(line)) {
         return malformed{};
     }
-    std::array<std::string_view, 6> six;
-    if (split_exact(line, six) && six[2] == "HELLO") {
-        return hello{six[1], six[3], six[4], six[5]};
-    }
-    if (split_exact(line, six) && six[1] == protocol_version && six[2] == "CHALLENGE") {
-        return challenge{six[3], six[4], six[5]};
+    if (std::array<std::string_view, 6> six; split_exact(line, six)) {
+        if (six[2] == "HELLO") {
+            return hello{six[1], six[3], six[4], six[5]};
+        }
+        if (six[1] == protocol_version && six[2] == "CHALLENGE") {
+            return challenge{six[3], six[4], six[5]};
+        }
     }
     std::array<std::string_view, 4> four;
     if (split_exact(line, four) && four[1] == protocol_version) {

@@ -54,7 +54,6 @@ public:
     // Sends `request` and reads the response. Never throws for network or TLS failures.
     boost::asio::awaitable<https_result> send(const upstream_request& request);
 
-    std::size_t idle_connections() const { return idle_.size(); }
 
 private:
     class connection;
