@@ -9,6 +9,7 @@
 #include <fstream>
 #include <memory>
 #include <random>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -19,7 +20,9 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <spawn.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -51,18 +54,51 @@ std::string slurp(const std::string& path) {
 
 } // namespace
 
+namespace {
+
+// Claims `port` for this test process until it exits, so that tests running side by side
+// (ctest -j) never hand out the same port: an flock on a per-port file, released by the
+// kernel when the process ends, however it ends.
+// Returns the descriptor holding the claim, or -1 when another process holds it.
+int reserve_for_this_process(std::uint16_t port) {
+    const std::string dir = "/tmp/herd-test-ports";
+    ::mkdir(dir.c_str(), 0777);
+    const std::string path = dir + "/" + std::to_string(port);
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+bool bindable(std::uint16_t port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address = loopback(port);
+    const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+    ::close(fd);
+    return free;
+}
+
+} // namespace
+
 std::uint16_t free_port() {
     // Below the kernel's ephemeral range (ip_local_port_range starts at 32768 by default), so
     // no outgoing connection of any test can take the port between this check and the bind.
     static std::mt19937 random(std::random_device{}());
+    static std::set<std::uint16_t> handed_out;
     for (int attempt = 0; attempt < 1000; ++attempt) {
         const auto port = static_cast<std::uint16_t>(20000 + random() % 12000);
-        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in address = loopback(port);
-        const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-        ::close(fd);
-        if (free) {
+        if (handed_out.contains(port)) {
+            continue;
+        }
+        const int claim = reserve_for_this_process(port);
+        if (claim >= 0 && bindable(port)) {
+            handed_out.insert(port); // the claim stays open until this process exits
             return port;
+        }
+        if (claim >= 0) {
+            ::close(claim);
         }
     }
     throw std::runtime_error("free_port: no free port in 20000-31999");

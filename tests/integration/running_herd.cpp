@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <csignal>
 #include <set>
+#include <stdexcept>
 #include <thread>
+
+#include <fmt/format.h>
 
 namespace herd::testing_support {
 namespace {
@@ -80,9 +83,18 @@ std::size_t running_herd::links_up(const std::string& name, const std::string& n
     return count(log(name), " link with " + neighbour + " up\n");
 }
 
+void running_herd::expect_alive() {
+    for (const auto& [name, member] : members_) {
+        if (const auto status = member->wait(0ms)) {
+            throw std::runtime_error(fmt::format("member {} exited with status {}: {}", name, *status, member->err()));
+        }
+    }
+}
+
 bool running_herd::wait_links(const std::string& of, std::size_t times, std::chrono::milliseconds timeout) {
     return wait_until(
         [&] {
+            expect_alive(); // a member that died will never link; say why at once
             return std::all_of(links_.begin(), links_.end(), [&](const auto& link) {
                 const auto& [a, b] = link;
                 const bool concerned = of.empty() || a == of || b == of;

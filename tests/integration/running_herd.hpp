@@ -65,6 +65,9 @@ public:
 
     const link_list& links() const { return links_; }
 
+    // Throws, with its stderr, if a member this herd started has exited on its own.
+    void expect_alive();
+
 private:
     // Waits until every link (of `of`, or all when empty) between running members has come
     // up at least `times` times at both ends.
