@@ -11,6 +11,7 @@ packages=(
   libtomlplusplus-dev libcli11-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev                # libFuzzer for the parser fuzzers
+  iproute2                                   # network namespaces for the partition test
 )
 
 missing=()

@@ -35,13 +35,17 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
-sockaddr_in loopback(std::uint16_t port) {
+sockaddr_in address_of(const std::string& host, std::uint16_t port) {
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::inet_pton(AF_INET, host.c_str(), &address.sin_addr) != 1) {
+        throw std::runtime_error("not an IPv4 address: " + host);
+    }
     return address;
 }
+
+sockaddr_in loopback(std::uint16_t port) { return address_of("127.0.0.1", port); }
 
 int decode_status(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status); }
 
@@ -140,11 +144,17 @@ std::string test_herd::write_config(const scratch_dir& dir) const {
     }
     toml << "]\n\n";
     for (const auto& [name, port] : ports) {
-        toml << "[servers." << name << "]\nhost = \"127.0.0.1\"\nport = " << port << "\n\n";
+        toml << "[servers." << name << "]\nhost = \"" << host(name) << "\"\nport = " << port << "\n\n";
     }
     toml << "[places]\nbackend = \"offline\"\nfile = \"" << HERD_TEST_DATA << "/places.json\"\n\n" << extra;
     dir.write("herd.toml", toml.str());
     return dir.file("herd.toml");
+}
+
+const std::string& test_herd::host(const std::string& name) const {
+    static const std::string loopback_host = "127.0.0.1";
+    const auto found = hosts.find(name);
+    return found == hosts.end() ? loopback_host : found->second;
 }
 
 herd_process::herd_process(std::vector<std::string> args, const std::string& workdir, const std::string& label,
@@ -214,20 +224,28 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::millisecond
     return true;
 }
 
-bool port_accepts(std::uint16_t port) {
+bool port_accepts(std::uint16_t port, const std::string& host) {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    const sockaddr_in address = loopback(port);
+    const sockaddr_in address = address_of(host, port);
     const bool ok = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
     ::close(fd);
     return ok;
 }
 
 std::unique_ptr<herd_process> start_member(const std::string& name, std::uint16_t port, const std::string& config,
-                                           const std::string& workdir) {
-    auto process = std::make_unique<herd_process>(std::vector<std::string>{"serve", name, "--config", config},
-                                                  workdir, name);
+                                           const std::string& workdir, const std::vector<std::string>& launcher,
+                                           const std::string& host) {
+    std::vector<std::string> args{"serve", name, "--config", config};
+    std::unique_ptr<herd_process> process;
+    if (launcher.empty()) {
+        process = std::make_unique<herd_process>(args, workdir, name);
+    } else {
+        args.insert(args.begin(), HERD_BINARY);
+        args.insert(args.begin(), launcher.begin() + 1, launcher.end());
+        process = std::make_unique<herd_process>(args, workdir, name, "/dev/null", launcher.front());
+    }
     const auto deadline = clock::now() + 20s;
-    while (!port_accepts(port)) {
+    while (!port_accepts(port, host)) {
         if (process->wait(0ms) || clock::now() > deadline) {
             throw std::runtime_error("member " + name + " did not start: " + process->err());
         }
@@ -249,12 +267,14 @@ run_result run_herd(const std::vector<std::string>& args, const std::string& wor
     return result;
 }
 
-line_client::line_client(std::uint16_t port, int receive_buffer) {
+line_client::line_client(std::uint16_t port, int receive_buffer) : line_client("127.0.0.1", port, receive_buffer) {}
+
+line_client::line_client(const std::string& host, std::uint16_t port, int receive_buffer) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     if (receive_buffer > 0) {
         ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
     }
-    const sockaddr_in address = loopback(port);
+    const sockaddr_in address = address_of(host, port);
     if (::connect(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
         const std::string reason = std::strerror(errno);
         ::close(fd_);

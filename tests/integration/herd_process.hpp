@@ -41,11 +41,13 @@ inline constexpr const char* test_secret = "test-herd-secret";
 // A herd config for tests: members on free loopback ports, the fixture gazetteer.
 struct test_herd {
     std::map<std::string, std::uint16_t> ports;
+    std::map<std::string, std::string> hosts; // a member not named here is on 127.0.0.1
     std::vector<std::pair<std::string, std::string>> links;
     std::string extra; // appended TOML, e.g. a [limits] table
 
     // Writes the config into `dir` and returns its path.
     std::string write_config(const scratch_dir& dir) const;
+    const std::string& host(const std::string& name) const;
 };
 test_herd make_test_herd(const std::vector<std::string>& names);
 
@@ -74,8 +76,10 @@ private:
 };
 
 // Starts `herd serve NAME --config CONFIG` and waits until its port accepts connections.
+// `launcher` goes before the binary (e.g. `ip netns exec NS`); `host` is where it listens.
 std::unique_ptr<herd_process> start_member(const std::string& name, std::uint16_t port, const std::string& config,
-                                           const std::string& workdir);
+                                           const std::string& workdir, const std::vector<std::string>& launcher = {},
+                                           const std::string& host = "127.0.0.1");
 
 // Runs the herd binary to completion (bounded), feeding `input` on stdin.
 struct run_result {
@@ -86,11 +90,12 @@ struct run_result {
 run_result run_herd(const std::vector<std::string>& args, const std::string& workdir, const std::string& input = "",
                     std::chrono::milliseconds timeout = 20s);
 
-// A blocking TCP client on loopback with bounded waits.
+// A blocking TCP client (on loopback unless told a host) with bounded waits.
 class line_client {
 public:
     // `receive_buffer` > 0 shrinks the socket's receive buffer (a client that reads slowly).
     explicit line_client(std::uint16_t port, int receive_buffer = 0);
+    line_client(const std::string& host, std::uint16_t port, int receive_buffer = 0);
     ~line_client();
     line_client(const line_client&) = delete;
     line_client& operator=(const line_client&) = delete;
@@ -118,7 +123,7 @@ std::string now_seconds();
 // Polls `condition` until it holds (true) or `timeout` passes (false).
 bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 
-// True when the connection at `port` can be opened.
-bool port_accepts(std::uint16_t port);
+// True when a connection to `host`:`port` can be opened.
+bool port_accepts(std::uint16_t port, const std::string& host = "127.0.0.1");
 
 } // namespace herd::testing_support

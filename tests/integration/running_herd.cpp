@@ -26,17 +26,28 @@ link_list default_links() {
             {"Campbell", "Bona"},  {"Campbell", "Jaquez"}, {"Bona", "Bailey"}};
 }
 
+long long client_time_of(const std::string& at_line) {
+    return at_line.starts_with("AT ") ? std::stoll(at_line.substr(at_line.rfind(' ') + 1)) : -1;
+}
+
 std::vector<std::string> default_names() { return {"Bailey", "Bona", "Campbell", "Clark", "Jaquez"}; }
 
-running_herd::running_herd(const std::vector<std::string>& names, link_list links, std::string extra)
-    : herd_(make_test_herd(names)), links_(std::move(links)) {
+running_herd::running_herd(const std::vector<std::string>& names, link_list links, std::string extra,
+                           const test_network* network)
+    : herd_(make_test_herd(names)), links_(std::move(links)), network_(network) {
     herd_.links = links_;
+    for (const auto& name : names) {
+        if (network_ != nullptr) {
+            herd_.hosts[name] = network_->host(name);
+        }
+    }
     herd_.extra = std::move(extra);
     config_ = herd_.write_config(dir_);
 }
 
 void running_herd::start(const std::string& name) {
-    members_[name] = start_member(name, port(name), config_, dir_.path());
+    const auto launcher = network_ != nullptr ? network_->launcher(name) : std::vector<std::string>{};
+    members_[name] = start_member(name, port(name), config_, dir_.path(), launcher, host(name));
 }
 
 void running_herd::start_all() {
@@ -54,7 +65,7 @@ void running_herd::kill(const std::string& name) {
 
 std::string running_herd::iamat(const std::string& name, const std::string& client, const std::string& location,
                                 const std::string& time) {
-    line_client client_connection(port(name));
+    line_client client_connection(host(name), port(name));
     client_connection.send("IAMAT " + client + " " + location + " " + time + "\n");
     std::string line = client_connection.read_lines(1);
     if (!line.empty() && line.back() == '\n') {
@@ -64,12 +75,20 @@ std::string running_herd::iamat(const std::string& name, const std::string& clie
 }
 
 std::string running_herd::kept(const std::string& name, const std::string& client) {
-    line_client connection(port(name));
+    line_client connection(host(name), port(name));
     connection.send("WHATSAT " + client + " 0 0\n");
     connection.shutdown_send();
     std::string reply;
     connection.read_to_eof(reply, 5s);
     return reply.substr(0, reply.find('\n'));
+}
+
+std::optional<std::string> running_herd::agreed(const std::string& client) {
+    std::set<std::string> seen;
+    for (const auto& [name, member] : members_) {
+        seen.insert(kept(name, client));
+    }
+    return seen.size() == 1 ? std::optional(*seen.begin()) : std::nullopt;
 }
 
 bool running_herd::wait_for(const std::string& name, const std::string& client, const std::string& at_line,

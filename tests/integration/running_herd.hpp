@@ -4,10 +4,12 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "herd_process.hpp"
+#include "test_network.hpp"
 
 namespace herd::testing_support {
 
@@ -22,9 +24,14 @@ using link_list = std::vector<std::pair<std::string, std::string>>;
 link_list default_links();
 std::vector<std::string> default_names();
 
+// The client's time (integer seconds, as the fault tests send it) in an AT line; -1 for `?`.
+long long client_time_of(const std::string& at_line);
+
 class running_herd {
 public:
-    running_herd(const std::vector<std::string>& names, link_list links, std::string extra = fast_peer_limits);
+    // Members on loopback, or each in its namespace of `network` (which must outlive the herd).
+    running_herd(const std::vector<std::string>& names, link_list links, std::string extra = fast_peer_limits,
+                 const test_network* network = nullptr);
 
     void start(const std::string& name);
     void start_all();
@@ -32,6 +39,7 @@ public:
     bool running(const std::string& name) const { return members_.contains(name); }
 
     std::uint16_t port(const std::string& name) const { return herd_.ports.at(name); }
+    const std::string& host(const std::string& name) const { return herd_.host(name); }
     const std::string& config() const { return config_; }
     const scratch_dir& dir() const { return dir_; }
     herd_process& process(const std::string& name) { return *members_.at(name); }
@@ -42,6 +50,9 @@ public:
 
     // The AT line `name` keeps for `client` (from `WHATSAT client 0 0`), or its `?` reply.
     std::string kept(const std::string& name, const std::string& client);
+
+    // The AT line every running member keeps for `client`, or nothing while they disagree.
+    std::optional<std::string> agreed(const std::string& client);
 
     // Waits until `name` keeps exactly `at_line` for `client`; false at the timeout.
     bool wait_for(const std::string& name, const std::string& client, const std::string& at_line,
@@ -76,6 +87,7 @@ private:
     scratch_dir dir_;
     test_herd herd_;
     link_list links_;
+    const test_network* network_;
     std::string config_;
     std::map<std::string, std::unique_ptr<herd_process>> members_;
 };
