@@ -3,12 +3,17 @@
 #include <optional>
 #include <string>
 
+#include <sys/resource.h>
+
 namespace herd::app {
 
 // Exit codes of every command.
 inline constexpr int exit_ok = 0;
 inline constexpr int exit_failure = 1;    // could not run: busy port, unreachable member, bad data
 inline constexpr int exit_bad_config = 2; // the config or the command line is wrong
+
+// Raises the soft limit on open files to the hard one, as servers do; returns the new limit.
+rlim_t raise_file_limit();
 
 // `herd serve NAME`: runs one member in the foreground until SIGINT or SIGTERM.
 int serve(const std::string& name, const std::string& config_path);

@@ -22,7 +22,8 @@ namespace {
 
 constexpr auto shutdown_grace = std::chrono::seconds(3);
 
-// Raises the soft limit on open files to the hard one, as servers do; returns the new limit.
+} // namespace
+
 rlim_t raise_file_limit() {
     rlimit limit{};
     if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) {
@@ -37,8 +38,6 @@ rlim_t raise_file_limit() {
     }
     return limit.rlim_cur;
 }
-
-} // namespace
 
 int serve(const std::string& name, const std::string& config_path) {
     config::herd_config config;
@@ -58,7 +57,7 @@ int serve(const std::string& name, const std::string& config_path) {
         return exit_bad_config;
     }
     try {
-        const auto log = server::make_member_logger(config.log_dir, name);
+        const auto log = server::make_member_logger(config.log_dir, name, config.log_level);
         const rlim_t files = raise_file_limit();
         log->info("{} may hold {} open files (connections, links and logs)", name, static_cast<unsigned long long>(files));
         if (files != RLIM_INFINITY && files < config.limits.max_connections + 64) {

@@ -117,9 +117,17 @@ void read_herd(const reporter& r, const toml::table& root, herd_config& config) 
     if (herd == nullptr) {
         r.fail(root.get("herd"), "herd", "a [herd] table is required");
     }
-    r.only_keys(*herd, "herd", {"log_dir", "links", "secret_env"});
+    r.only_keys(*herd, "herd", {"log_dir", "log_level", "links", "secret_env"});
     if (herd->contains("log_dir")) {
         config.log_dir = required_string(r, *herd, "log_dir", "herd");
+    }
+    if (herd->contains("log_level")) {
+        config.log_level = required_string(r, *herd, "log_level", "herd");
+        const std::set<std::string> levels{"debug", "info", "warn", "error", "off"};
+        if (!levels.contains(config.log_level)) {
+            r.fail(herd->get("log_level"), "herd.log_level",
+                   "unknown level '" + config.log_level + "' (known: debug, info, warn, error, off)");
+        }
     }
     if (herd->contains("secret_env")) {
         config.secret_env = required_string(r, *herd, "secret_env", "herd");

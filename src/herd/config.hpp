@@ -62,6 +62,7 @@ struct places_config {
 struct herd_config {
     std::string source; // the file it came from, for messages
     std::string log_dir = "logs";
+    std::string log_level = "info"; // debug | info | warn | error | off
     std::string secret_env = "HERD_SECRET"; // the environment variable holding the herd secret
     std::vector<std::pair<std::string, std::string>> links; // undirected, as written
     std::map<std::string, server_config> servers;          // by name

@@ -11,7 +11,8 @@
 
 namespace herd::server {
 
-std::shared_ptr<spdlog::logger> make_member_logger(const std::string& log_dir, const std::string& name) {
+std::shared_ptr<spdlog::logger> make_member_logger(const std::string& log_dir, const std::string& name,
+                                                   const std::string& level) {
     static std::once_flag pool_created;
     std::call_once(pool_created, [] {
         spdlog::init_thread_pool(65'536, 1);
@@ -28,6 +29,7 @@ std::shared_ptr<spdlog::logger> make_member_logger(const std::string& log_dir, c
             spdlog::async_overflow_policy::overrun_oldest);
         logger->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %n %l %v", spdlog::pattern_time_type::utc);
         logger->flush_on(spdlog::level::warn);
+        logger->set_level(spdlog::level::from_str(level));
         spdlog::register_logger(logger); // so the periodic flush reaches it
         return logger;
     } catch (const std::exception& error) {
@@ -35,28 +37,6 @@ std::shared_ptr<spdlog::logger> make_member_logger(const std::string& log_dir, c
     }
 }
 
-std::string escape_for_log(std::string_view bytes) {
-    constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes.size());
-    for (const char c : bytes) {
-        const auto byte = static_cast<unsigned char>(c);
-        switch (c) {
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-            if (byte >= 0x20 && byte < 0x7f) {
-                out += c;
-            } else {
-                out += "\\x";
-                out += hex[byte >> 4];
-                out += hex[byte & 0xf];
-            }
-        }
-    }
-    return out;
-}
+std::string escape_for_log(std::string_view bytes) { return fmt::format("{}", escaped{bytes}); }
 
 } // namespace herd::server

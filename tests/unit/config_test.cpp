@@ -39,6 +39,7 @@ std::string error_of(const std::string& text) {
 TEST(config, reads_the_documented_keys) {
     const auto config = parse_config(minimal, "test.toml");
     EXPECT_EQ(config.log_dir, "logs");
+    EXPECT_EQ(config.log_level, "info");
     ASSERT_EQ(config.servers.size(), 3u);
     EXPECT_EQ(config.server("Clark").port, 10003);
     EXPECT_EQ(config.server("Clark").host, "127.0.0.1");
@@ -147,6 +148,7 @@ TEST(config, rejects_invalid_configs_with_file_key_and_reason) {
         {"host = \"127.0.0.1\"\nport = 10001", "port = 10001", "servers.Bona.host: missing"},
         {"backend = \"offline\"", "backend = \"carrier-pigeon\"", "places.backend: unknown backend"},
         {"log_dir = \"logs\"", "log_dir = \"logs\"\nlog_dri = 1", "herd.log_dri: unknown key"},
+        {"log_dir = \"logs\"", "log_dir = \"logs\"\nlog_level = \"loud\"", "herd.log_level: unknown level 'loud'"},
         {"[servers.Bona]", "[servers.\"Bo na\"]", "a member name is"},
         {"[places]", "[placez]", "placez: unknown key"},
         {"[herd]", "[herd", "test.toml:2:"},
