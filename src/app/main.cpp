@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "app/commands.hpp"
-#include "bench/propagation.hpp"
+#include "app/bench_command.hpp"
 #include "herd/config.hpp"
 
 namespace {
@@ -40,17 +40,7 @@ int main(int argc, char** argv) {
     auto* up = app.add_subcommand("up", "Run every member of the herd, each as its own process");
     up->add_option("--config,-c", config_path, "The herd's config file")->capture_default_str();
 
-    auto* bench = app.add_subcommand("bench", "Measure a running herd");
-    bench->require_subcommand(1);
-    herd::bench::propagation_options propagation;
-    auto* propagate = bench->add_subcommand(
-        "propagation", "Time how long an IAMAT sent to one member takes to become visible at another");
-    propagate->add_option("--from", propagation.from, "The member that receives the IAMATs")->required();
-    propagate->add_option("--to", propagation.to, "The member that must learn of them")->required();
-    propagate->add_option("--count", propagation.count, "How many updates")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 10'000'000));
-    propagate->add_option("--config,-c", config_path, "The herd's config file")->capture_default_str();
+    const herd::app::bench_command bench(app, config_path);
 
     try {
         app.parse(argc, argv);
@@ -66,10 +56,5 @@ int main(int argc, char** argv) {
     if (up->parsed()) {
         return herd::app::up(config_path, self_path(argv[0]));
     }
-    try {
-        return herd::bench::measure_propagation(herd::config::load_config(config_path), propagation);
-    } catch (const herd::config::config_error& error) {
-        std::fprintf(stderr, "herd: %s\n", error.what());
-        return herd::app::exit_bad_config;
-    }
+    return bench.run();
 }

@@ -24,7 +24,8 @@ protected:
 
 TEST_F(cli_test, help_is_there_for_every_command) {
     for (const std::vector<std::string>& args : {std::vector<std::string>{"--help"}, {"serve", "--help"},
-                                                {"send", "--help"}, {"up", "--help"}}) {
+                                                {"send", "--help"}, {"up", "--help"},
+                                                {"bench", "load", "--help"}, {"bench", "propagation", "--help"}}) {
         const auto result = run_herd(args, dir_.path());
         EXPECT_EQ(result.status, 0) << args[0];
         EXPECT_TRUE(contains(result.out, "--config") || args.size() == 1) << result.out;
@@ -188,6 +189,91 @@ TEST_F(cli_test, bench_propagation_to_an_unknown_member_is_a_config_error) {
                                  dir_.path());
     EXPECT_EQ(result.status, 2);
     EXPECT_TRUE(contains(result.err, "no member named 'Nobody'")) << result.err;
+}
+
+TEST_F(cli_test, bench_load_keeps_commands_in_flight_and_reports_every_answer) {
+    const auto alpha = start_member("Alpha", herd_.ports.at("Alpha"), config_, dir_.path());
+    const auto iamat = run_herd({"bench", "load", "--to", "Alpha", "--mode", "iamat", "-n", "4", "-k", "8", "--ids",
+                                 "50", "--count", "400", "--seconds", "30", "--label", "unit", "--config", config_},
+                                dir_.path(), "", 60s);
+    ASSERT_EQ(iamat.status, 0) << iamat.err;
+    const auto json = boost::json::parse(iamat.out).as_object();
+    EXPECT_EQ(json.at("mode").as_string(), "iamat");
+    EXPECT_EQ(json.at("label").as_string(), "unit");
+    EXPECT_EQ(json.at("connections").as_int64(), 4);
+    EXPECT_EQ(json.at("depth").as_int64(), 8);
+    EXPECT_EQ(json.at("answered").as_int64(), 400);
+    EXPECT_EQ(json.at("errors").as_int64(), 0);
+    EXPECT_GT(json.at("per_second").to_number<double>(), 0.0);
+    EXPECT_LE(json.at("p50_us").to_number<double>(), json.at("p99_us").to_number<double>());
+    EXPECT_LE(json.at("p99_us").to_number<double>(), json.at("p999_us").to_number<double>());
+
+    // The member now knows the 50 clients: WHATSATs about them are answered, not `?`.
+    line_client client(herd_.ports.at("Alpha"));
+    client.send("WHATSAT bench49 0 0\n");
+    EXPECT_TRUE(client.read_lines(1).starts_with("AT Alpha ")) << "bench49 unknown";
+    const auto whatsat = run_herd({"bench", "load", "--to", "Alpha", "--mode", "whatsat", "-n", "2", "-k", "4",
+                                   "--ids", "50", "--count", "100", "--config", config_},
+                                  dir_.path(), "", 60s);
+    ASSERT_EQ(whatsat.status, 0) << whatsat.err;
+    const auto whatsat_json = boost::json::parse(whatsat.out).as_object();
+    EXPECT_EQ(whatsat_json.at("answered").as_int64(), 100);
+    EXPECT_EQ(whatsat_json.at("errors").as_int64(), 0);
+
+    // IDs nobody reported: every WHATSAT is answered `?`, and counted as an error.
+    const auto unknown = run_herd({"bench", "load", "--to", "Alpha", "--mode", "whatsat", "--prefix", "ghost",
+                                   "-n", "1", "-k", "2", "--count", "10", "--config", config_},
+                                  dir_.path(), "", 60s);
+    ASSERT_EQ(unknown.status, 0) << unknown.err;
+    EXPECT_EQ(boost::json::parse(unknown.out).as_object().at("errors").as_int64(), 10);
+}
+
+TEST_F(cli_test, bench_load_idle_holds_connections_open_without_sending) {
+    const auto alpha = start_member("Alpha", herd_.ports.at("Alpha"), config_, dir_.path());
+    const auto result = run_herd({"bench", "load", "--to", "Alpha", "--mode", "idle", "-n", "20", "--seconds", "1",
+                                  "--config", config_},
+                                 dir_.path(), "", 30s);
+    ASSERT_EQ(result.status, 0) << result.err;
+    EXPECT_EQ(boost::json::parse(result.out).as_object().at("answered").as_int64(), 0);
+    const bool all_logged = wait_until(
+        [&] {
+            const std::string log = dir_.read("logs/Alpha.log");
+            std::size_t closed = 0;
+            for (auto at = log.find("disconnected: closed by client"); at != std::string::npos;
+                 at = log.find("disconnected: closed by client", at + 1)) {
+                ++closed;
+            }
+            return closed >= 20;
+        },
+        10s);
+    EXPECT_TRUE(all_logged) << dir_.read("logs/Alpha.log");
+}
+
+TEST_F(cli_test, bench_load_against_the_echo_ceiling) {
+    const std::uint16_t port = free_port();
+    herd_process echo({std::to_string(port)}, dir_.path(), "echo", "/dev/null", ECHO_SERVER_BINARY);
+    ASSERT_TRUE(wait_until([&] { return port_accepts(port); }, 10s)) << echo.err();
+    const auto result = run_herd({"bench", "load", "--address", "127.0.0.1:" + std::to_string(port), "-n", "3", "-k",
+                                  "16", "--count", "3000"},
+                                 dir_.path(), "", 60s);
+    ASSERT_EQ(result.status, 0) << result.err;
+    const auto json = boost::json::parse(result.out).as_object();
+    EXPECT_EQ(json.at("answered").as_int64(), 3000);
+    EXPECT_EQ(json.at("errors").as_int64(), 0); // every line came back as sent
+}
+
+TEST_F(cli_test, bench_load_refuses_a_bad_target) {
+    const auto no_target = run_herd({"bench", "load", "--count", "1"}, dir_.path());
+    EXPECT_EQ(no_target.status, 2);
+    EXPECT_TRUE(contains(no_target.err, "give --to MEMBER or --address HOST:PORT")) << no_target.err;
+    const auto bad_port = run_herd({"bench", "load", "--address", "127.0.0.1:99999"}, dir_.path());
+    EXPECT_EQ(bad_port.status, 2);
+    EXPECT_TRUE(contains(bad_port.err, "bad port")) << bad_port.err;
+    const auto nobody = run_herd({"bench", "load", "--address", "127.0.0.1:" + std::to_string(free_port()),
+                                  "--count", "1"},
+                                 dir_.path());
+    EXPECT_EQ(nobody.status, 1);
+    EXPECT_TRUE(contains(nobody.err, "cannot connect")) << nobody.err;
 }
 
 } // namespace

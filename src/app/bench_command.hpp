@@ -1,0 +1,34 @@
+#pragma once
+
+// `herd bench`: the load generator and the propagation probe, as CLI11 subcommands.
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "bench/load.hpp"
+#include "bench/propagation.hpp"
+
+namespace herd::app {
+
+class bench_command {
+public:
+    // Adds `bench propagation` and `bench load` to `app`; `config_path` is the shared --config.
+    bench_command(CLI::App& app, std::string& config_path);
+
+    bool parsed() const { return command_->parsed(); }
+    // Runs the parsed subcommand; returns the exit code.
+    int run() const;
+
+private:
+    CLI::App* command_;
+    CLI::App* propagation_command_;
+    CLI::App* load_command_;
+    std::string& config_path_;
+    bench::propagation_options propagation_;
+    bench::load_options load_;
+    std::string to_;      // load: a member of the config
+    std::string address_; // load: or HOST:PORT (an echo server, Redis)
+    int seconds_ = 10;
+};
+
+} // namespace herd::app

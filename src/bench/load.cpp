@@ -1,0 +1,242 @@
+#include "bench/load.hpp"
+
+#include <cstdio>
+#include <vector>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <fmt/format.h>
+
+#include "bench/latency_stats.hpp"
+#include "geo/timestamp.hpp"
+
+namespace herd::bench {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using steady = std::chrono::steady_clock;
+
+const char* mode_name(load_mode mode) {
+    switch (mode) {
+    case load_mode::iamat: return "iamat";
+    case load_mode::whatsat: return "whatsat";
+    case load_mode::geoadd: return "geoadd";
+    case load_mode::idle: return "idle";
+    }
+    return "?";
+}
+
+// Appends one command for client number `n` to `out`.
+void append_command(std::string& out, const load_options& options, std::size_t n) {
+    const bench_point p = point_of(n);
+    switch (options.mode) {
+    case load_mode::iamat: {
+        const geo::nanoseconds now = geo::now_ns();
+        fmt::format_to(std::back_inserter(out), "IAMAT {}{} {:+.6f}{:+.6f} {}.{:09}\n", options.id_prefix, n, p.lat,
+                       p.lng, now / 1'000'000'000, now % 1'000'000'000);
+        break;
+    }
+    case load_mode::whatsat:
+        fmt::format_to(std::back_inserter(out), "WHATSAT {}{} {} {}\n", options.id_prefix, n, options.radius_km,
+                       options.bound);
+        break;
+    case load_mode::geoadd: {
+        const std::string lng = fmt::format("{:.6f}", p.lng);
+        const std::string lat = fmt::format("{:.6f}", p.lat);
+        const std::string id = fmt::format("{}{}", options.id_prefix, n);
+        fmt::format_to(std::back_inserter(out), "*5\r\n$6\r\nGEOADD\r\n$4\r\nherd\r\n${}\r\n{}\r\n${}\r\n{}\r\n${}\r\n{}\r\n",
+                       lng.size(), lng, lat.size(), lat, id.size(), id);
+        break;
+    }
+    case load_mode::idle: break;
+    }
+}
+
+// The length of the first complete reply in `in` from `scan` on, or 0 when it is not all
+// there yet. `scan` is where the search for its end resumes (so a long reply is scanned once).
+std::size_t reply_length(load_mode mode, std::string_view in, std::size_t& scan) {
+    const bool framed_by_blank_line = mode == load_mode::whatsat && !in.starts_with("?");
+    const std::string_view end = framed_by_blank_line ? "\n\n" : "\n";
+    const auto at = in.find(end, scan);
+    if (at == std::string_view::npos) {
+        scan = in.size() < end.size() ? 0 : in.size() - (end.size() - 1);
+        return 0;
+    }
+    scan = 0;
+    return at + end.size();
+}
+
+bool is_error(load_mode mode, std::string_view reply) {
+    return mode == load_mode::geoadd ? !reply.starts_with(":") : reply.starts_with("?");
+}
+
+// What all connections share: the plan, the counters and the samples.
+struct run_state {
+    explicit run_state(const load_options& o) : options(o) {}
+
+    const load_options& options;
+    std::size_t issued = 0;
+    std::size_t answered = 0;
+    std::size_t errors = 0;
+    std::size_t failed_connections = 0;
+    bool stopping = false;
+    std::size_t live = 0; // connections still running
+    steady::time_point started = steady::now();
+    steady::time_point finished = started;
+    asio::steady_timer* progress_timer = nullptr;
+    latency_stats latencies;
+
+    void connection_ended() {
+        if (--live == 0) {
+            finished = steady::now();
+            if (progress_timer != nullptr) {
+                progress_timer->cancel();
+            }
+        }
+    }
+
+    bool may_issue() const { return !stopping && issued < options.count && options.mode != load_mode::idle; }
+};
+
+asio::awaitable<void> drive(tcp::socket socket, run_state& state, std::size_t index) {
+    const load_options& options = state.options;
+    std::string out;
+    std::string in;
+    std::size_t in_start = 0;
+    std::size_t scan = 0;
+    std::vector<steady::time_point> sent(options.depth); // a ring of send times, oldest first
+    std::size_t oldest = 0;
+    std::size_t in_flight = 0;
+    std::vector<char> chunk(64 * 1024);
+    // Paced runs: each connection sends every `connections / rate` seconds, staggered.
+    const auto interval = options.rate > 0
+                              ? std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(
+                                    static_cast<double>(options.connections) / options.rate))
+                              : steady::duration::zero();
+    auto next_send = state.started + interval * index / std::max<std::size_t>(1, options.connections);
+    asio::steady_timer pacer(socket.get_executor());
+    try {
+        if (options.mode == load_mode::idle) { // hold the connection open, silent, to the end
+            pacer.expires_at(state.started + options.duration);
+            co_await pacer.async_wait(asio::use_awaitable);
+        }
+        for (;;) {
+            if (interval.count() > 0 && in_flight == 0 && state.may_issue()) {
+                pacer.expires_at(next_send);
+                co_await pacer.async_wait(asio::use_awaitable);
+                next_send += interval;
+            }
+            out.clear();
+            while (in_flight < options.depth && state.may_issue() && (interval.count() == 0 || out.empty())) {
+                append_command(out, options, state.issued % options.ids);
+                ++state.issued;
+                sent[(oldest + in_flight) % options.depth] = steady::now();
+                ++in_flight;
+            }
+            if (!out.empty()) {
+                co_await asio::async_write(socket, asio::buffer(out), asio::use_awaitable);
+            }
+            if (in_flight == 0) {
+                break; // nothing more to send or wait for
+            }
+            const std::size_t n = co_await socket.async_read_some(asio::buffer(chunk), asio::use_awaitable);
+            in.append(chunk.data(), n);
+            for (;;) {
+                const std::string_view pending = std::string_view(in).substr(in_start);
+                const std::size_t length = reply_length(options.mode, pending, scan);
+                if (length == 0 || in_flight == 0) {
+                    break;
+                }
+                state.latencies.add(steady::now() - sent[oldest]);
+                state.errors += is_error(options.mode, pending.substr(0, length)) ? 1 : 0;
+                ++state.answered;
+                oldest = (oldest + 1) % options.depth;
+                --in_flight;
+                in_start += length;
+            }
+            if (in_start == in.size()) {
+                in.clear();
+                in_start = 0;
+            } else if (in_start > 64 * 1024) {
+                in.erase(0, in_start);
+                in_start = 0;
+            }
+        }
+    } catch (const boost::system::system_error& error) {
+        ++state.failed_connections;
+        std::fprintf(stderr, "herd: bench: connection %zu: %s\n", index, error.code().message().c_str());
+    }
+    state.connection_ended();
+}
+
+
+asio::awaitable<void> report_progress(asio::io_context& io, run_state& state) {
+    asio::steady_timer timer(io);
+    state.progress_timer = &timer;
+    const auto deadline = state.started + state.options.duration;
+    std::size_t last = 0;
+    while (state.live > 0) {
+        timer.expires_after(std::chrono::seconds(1));
+        const auto [cancelled] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (cancelled) {
+            break; // every connection has ended
+        }
+        std::fprintf(stderr, "bench %s: %.0f s, %zu answered, %zu/s\n", mode_name(state.options.mode),
+                     std::chrono::duration<double>(steady::now() - state.started).count(), state.answered, state.answered - last);
+        last = state.answered;
+        if (steady::now() >= deadline) {
+            state.stopping = true; // connections finish what is in flight, then end
+            break;
+        }
+    }
+    state.progress_timer = nullptr;
+}
+
+} // namespace
+
+bench_point point_of(std::size_t n) {
+    return {34.0 + static_cast<double>(n % 1009) * 0.0001, -118.5 + static_cast<double>(n % 1013) * 0.0001};
+}
+
+int run_load(const load_options& options) {
+    asio::io_context io(1);
+    run_state state(options);
+    std::vector<tcp::socket> sockets;
+    try {
+        const tcp::endpoint target(asio::ip::make_address(options.host), options.port);
+        for (std::size_t i = 0; i < options.connections; ++i) {
+            tcp::socket socket(io);
+            socket.connect(target);
+            socket.set_option(tcp::no_delay(true));
+            sockets.push_back(std::move(socket));
+        }
+    } catch (const boost::system::system_error& error) {
+        std::fprintf(stderr, "herd: bench: cannot connect to %s:%u: %s\n", options.host.c_str(), options.port,
+                     error.code().message().c_str());
+        return 1;
+    }
+    state.started = steady::now();
+    state.live = sockets.size();
+    for (std::size_t i = 0; i < sockets.size(); ++i) {
+        asio::co_spawn(io, drive(std::move(sockets[i]), state, i), asio::detached);
+    }
+    asio::co_spawn(io, report_progress(io, state), asio::detached);
+    io.run();
+    const double seconds = std::chrono::duration<double>(state.finished - state.started).count();
+    std::printf("{\"mode\":\"%s\",\"label\":\"%s\",\"connections\":%zu,\"depth\":%zu,\"ids\":%zu,\"answered\":%zu,"
+                "\"errors\":%zu,\"seconds\":%.3f,\"per_second\":%.0f,%s}\n",
+                mode_name(options.mode), options.label.c_str(), options.connections, options.depth, options.ids,
+                state.answered, state.errors, seconds, static_cast<double>(state.answered) / seconds,
+                state.latencies.json_fields().c_str());
+    std::fflush(stdout);
+    return state.failed_connections == 0 ? 0 : 1;
+}
+
+} // namespace herd::bench
