@@ -100,7 +100,7 @@ void peer_hub::flood(const store::location_record& record, const peer_link* exce
 }
 
 void peer_hub::on_update(peer_link& from, update received) {
-    log_.info("link {} < {}", from.neighbour(), server::escaped{received.record.at_line});
+    log_.debug("link {} < {}", from.neighbour(), server::escaped{received.record.at_line});
     if (store_.merge(received.client_id, std::move(received.record))) {
         flood(*store_.find(received.client_id), &from);
     }

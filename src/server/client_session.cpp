@@ -1,5 +1,7 @@
 #include "server/client_session.hpp"
 
+#include <tuple>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -62,6 +64,7 @@ asio::awaitable<void> client_session::run() {
     boost::system::error_code ec;
     const auto peer = socket_.remote_endpoint(ec);
     log_.info("client {} connected from {}:{}", id_, peer.address().to_string(), peer.port());
+    socket_.non_blocking(true, ec); // flush() writes at once what the socket takes
     touch();
     asio::co_spawn(socket_.get_executor(), watch_idle(), asio::detached);
 
@@ -86,6 +89,7 @@ asio::awaitable<void> client_session::run() {
             if (peer_hello_) {
                 log_.info("client {} is a peer: handing over", id_);
                 idle_timer_.cancel();
+                socket_.non_blocking(false, ec); // as the peer hub expects a socket
                 on_peer_(std::move(socket_), std::move(*peer_hello_), splitter_.take_rest());
                 co_return;
             }
@@ -169,12 +173,22 @@ asio::awaitable<bool> client_session::flush() {
     if (out_.empty()) {
         co_return true;
     }
-    // A client that does not take its replies within the send timeout is dropped.
-    deadline_ = std::chrono::steady_clock::now() + limits_.send_timeout;
-    writing_ = true;
-    idle_timer_.cancel(); // the watchdog re-arms for the nearer deadline
-    const auto [error, n] = co_await asio::async_write(socket_, asio::buffer(out_), use_tuple);
-    writing_ = false;
+    // Most replies fit in the socket's buffer: write them at once, without suspending or
+    // touching the watchdog (the socket is non-blocking, so this never waits).
+    boost::system::error_code error;
+    const std::size_t written = socket_.write_some(asio::buffer(out_), error);
+    if (error == asio::error::would_block) {
+        error.clear();
+    }
+    if (!error && written < out_.size()) {
+        // A client that does not take its replies within the send timeout is dropped.
+        deadline_ = std::chrono::steady_clock::now() + limits_.send_timeout;
+        writing_ = true;
+        idle_timer_.cancel(); // the watchdog re-arms for the nearer deadline
+        std::tie(error, std::ignore) =
+            co_await asio::async_write(socket_, asio::buffer(out_.data() + written, out_.size() - written), use_tuple);
+        writing_ = false;
+    }
     out_.clear();
     touch();
     co_return !error;

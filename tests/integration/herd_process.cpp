@@ -138,7 +138,7 @@ test_herd make_test_herd(const std::vector<std::string>& names) {
 
 std::string test_herd::write_config(const scratch_dir& dir) const {
     std::ostringstream toml;
-    toml << "[herd]\nlog_dir = \"" << dir.file("logs") << "\"\nlinks = [";
+    toml << "[herd]\nlog_dir = \"" << dir.file("logs") << "\"\nlog_level = \"" << log_level << "\"\nlinks = [";
     for (const auto& [a, b] : links) {
         toml << "[\"" << a << "\", \"" << b << "\"], ";
     }

@@ -44,6 +44,7 @@ struct test_herd {
     std::map<std::string, std::string> hosts; // a member not named here is on 127.0.0.1
     std::vector<std::pair<std::string, std::string>> links;
     std::string extra; // appended TOML, e.g. a [limits] table
+    std::string log_level = "debug"; // tests read what members log, link traffic included
 
     // Writes the config into `dir` and returns its path.
     std::string write_config(const scratch_dir& dir) const;

@@ -44,7 +44,7 @@ TEST(herd, one_iamat_costs_one_message_per_link_direction_it_needs_and_never_loo
         for (const auto& name : default_names()) {
             std::istringstream log(herd.log(name));
             for (std::string line; std::getline(log, line);) {
-                n += line.find(" info link ") != std::string::npos && line.ends_with(" < " + at_line);
+                n += line.find(" debug link ") != std::string::npos && line.ends_with(" < " + at_line);
             }
         }
         return n;
