@@ -53,14 +53,15 @@ BENCHMARK(format_at_line);
 void store_merge_newer(benchmark::State& state) {
     store::location_store store;
     const auto clients = static_cast<std::size_t>(state.range(0));
-    std::vector<std::string> ids;
+    std::vector<store::location_record> records;
     for (std::size_t i = 0; i < clients; ++i) {
-        ids.push_back("client-" + std::to_string(i));
+        records.push_back({"AT Clark +0.000000001 client-" + std::to_string(i) + " +1+1 1", 0, {1, 1}});
     }
     std::int64_t time = 0;
     std::size_t i = 0;
     for (auto _ : state) {
-        store.merge(ids[i], store::location_record{"AT Clark +0.000000001 x +1+1 1", ++time, {1, 1}});
+        records[i].client_time_ns = ++time; // newer every time: each merge replaces the kept record
+        store.merge(records[i]);
         i = (i + 1) % clients;
     }
 }

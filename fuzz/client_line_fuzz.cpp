@@ -27,7 +27,7 @@ void handle(std::string_view line) {
         const std::string at_line = herd::protocol::make_at_line("Fuzz", 1'700'000'000'000'000'000, *iamat);
         const auto update = herd::peer::parse_at_line(at_line);
         check(update.has_value());
-        check(update->client_id == iamat->client_id);
+        check(update->record.client_id() == iamat->client_id);
         check(update->record.at_line == at_line);
         check(update->record.client_time_ns == iamat->client_time_ns);
         check(update->record.position.latitude == iamat->position.latitude);

@@ -11,7 +11,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string_view line(reinterpret_cast<const char*>(data), size);
     const auto message = herd::peer::parse_message(line);
     if (const auto* update = std::get_if<herd::peer::update>(&message)) {
-        if (update->record.at_line != line || update->record.origin().empty() || update->client_id.empty()) {
+        if (update->record.at_line != line || update->record.origin().empty() || update->record.client_id().empty()) {
             __builtin_trap();
         }
     }

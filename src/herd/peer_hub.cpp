@@ -91,18 +91,18 @@ void peer_hub::stop() {
     }
 }
 
-void peer_hub::flood(const store::location_record& record, const peer_link* except) {
+void peer_hub::flood(std::string_view at_line, const peer_link* except) {
     for (const auto& [name, link] : links_) {
         if (link.get() != except) {
-            link->send(record);
+            link->send(at_line);
         }
     }
 }
 
 void peer_hub::on_update(peer_link& from, update received) {
     log_.debug("link {} < {}", from.neighbour(), server::escaped{received.record.at_line});
-    if (store_.merge(received.client_id, std::move(received.record))) {
-        flood(*store_.find(received.client_id), &from);
+    if (store_.merge(received.record)) {
+        flood(received.record.at_line, &from);
     }
 }
 

@@ -39,7 +39,7 @@ public:
     void adopt(boost::asio::ip::tcp::socket socket, std::string hello_line, std::string rest);
 
     // Sends a record the store just accepted to every linked neighbour but `except`.
-    void flood(const store::location_record& record, const peer_link* except);
+    void flood(std::string_view at_line, const peer_link* except);
 
     void on_update(peer_link& from, update received) override;
 

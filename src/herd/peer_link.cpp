@@ -49,11 +49,11 @@ void peer_link::close(const std::string& reason) {
     keepalive_.cancel();
 }
 
-void peer_link::send(const store::location_record& record) {
+void peer_link::send(std::string_view at_line) {
     if (closed_) {
         return;
     }
-    queue_ += record.at_line;
+    queue_ += at_line;
     queue_ += '\n';
     if (queue_.size() > limits_.peer_queue_bytes) {
         close(fmt::format("send queue over {} bytes (neighbour too slow)", limits_.peer_queue_bytes));
@@ -134,7 +134,7 @@ void peer_link::fill_catch_up() {
             catch_up_slot_ = 0;
             continue;
         }
-        queue_ += store_.slot(slots[catch_up_slot_++]).at_line;
+        queue_ += store_.slot(slots[catch_up_slot_++]).at_line();
         queue_ += '\n';
     }
 }

@@ -45,7 +45,7 @@ public:
 
     // Queues one record for the neighbour. Past limits.peer_queue_bytes it closes the link
     // instead: the neighbour catches up when it links again.
-    void send(const store::location_record& record);
+    void send(std::string_view at_line);
 
     // Ends the link. The first reason given is the one run() returns.
     void close(const std::string& reason);

@@ -79,7 +79,7 @@ std::optional<update> parse_at_line(std::string_view line) {
     if (!position || !time) {
         return std::nullopt;
     }
-    return update{f[3], store::location_record{std::string(line), *time, *position}};
+    return update{store::location_record{std::string(line), *time, *position}};
 }
 
 message parse_message(std::string_view line) {

@@ -48,7 +48,6 @@ struct refused {
 
 // `AT ...`: one location record, exactly as its origin member wrote it.
 struct update {
-    std::string_view client_id;
     store::location_record record;
 };
 

@@ -19,13 +19,19 @@ std::string make_at_line(std::string_view member, geo::nanoseconds arrival, cons
     return line;
 }
 
-std::string_view at_line_origin(std::string_view at_line) {
-    constexpr std::string_view prefix = "AT ";
-    if (!at_line.starts_with(prefix)) {
-        return {};
+std::string_view at_line_field(std::string_view at_line, std::size_t index) {
+    for (std::size_t i = 0; i < index; ++i) {
+        const std::size_t space = at_line.find(' ');
+        if (space == std::string_view::npos) {
+            return {};
+        }
+        at_line.remove_prefix(space + 1);
     }
-    const std::string_view rest = at_line.substr(prefix.size());
-    return rest.substr(0, rest.find(' '));
+    return at_line.substr(0, at_line.find(' '));
+}
+
+std::string_view at_line_origin(std::string_view at_line) {
+    return at_line.starts_with("AT ") ? at_line_field(at_line, at_origin_field) : std::string_view{};
 }
 
 void append_invalid_reply(std::string& out, std::string_view trimmed_line) {

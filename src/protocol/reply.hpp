@@ -12,6 +12,15 @@ namespace herd::protocol {
 // `AT <member> <arrival - client time> <id> <location> <time>`, fields copied byte for byte.
 std::string make_at_line(std::string_view member, geo::nanoseconds arrival, const iamat_command& iamat);
 
+// Field `index` (0 is `AT`) of an AT line, whose fields are separated by single spaces;
+// empty when there is no such field.
+std::string_view at_line_field(std::string_view at_line, std::size_t index);
+
+// The fields of an AT line by index.
+inline constexpr std::size_t at_origin_field = 1;
+inline constexpr std::size_t at_client_id_field = 3;
+inline constexpr std::size_t at_location_field = 4;
+
 // The member name of an AT line (its second field); empty when the line is not an AT line.
 std::string_view at_line_origin(std::string_view at_line);
 

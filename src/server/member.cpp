@@ -22,7 +22,7 @@ member::member(asio::any_io_executor executor, const config::herd_config& config
                std::string secret, places::places_backend& places, std::shared_ptr<spdlog::logger> log)
     : executor_(std::move(executor)), self_(config.server(name)), limits_(config.limits), log_(std::move(log)),
       peers_(executor_, config, name, std::move(secret), store_, *log_),
-      handler_(name, store_, places, [this](const store::location_record& record) { peers_.flood(record, nullptr); }),
+      handler_(name, store_, places, [this](std::string_view at_line) { peers_.flood(at_line, nullptr); }),
       acceptor_(executor_) {}
 
 member::~member() = default;

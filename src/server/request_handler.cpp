@@ -16,22 +16,22 @@ boost::asio::awaitable<void> request_handler::handle(std::string_view line, geo:
                                                      std::string& out) {
     const protocol::command command = protocol::parse_command(line);
     if (const auto* iamat = std::get_if<protocol::iamat_command>(&command)) {
-        store::location_record record{protocol::make_at_line(member_name_, arrival, *iamat),
-                                      iamat->client_time_ns, iamat->position};
+        const store::location_record record{protocol::make_at_line(member_name_, arrival, *iamat),
+                                            iamat->client_time_ns, iamat->position};
         protocol::append_iamat_reply(out, record.at_line);
-        if (store_.merge(iamat->client_id, std::move(record)) && on_accepted_) {
-            on_accepted_(*store_.find(iamat->client_id));
+        if (store_.merge(record) && on_accepted_) {
+            on_accepted_(record.at_line);
         }
     } else if (const auto* whatsat = std::get_if<protocol::whatsat_command>(&command)) {
-        const store::location_record* kept = store_.find(whatsat->client_id);
+        const store::kept_record* kept = store_.find(whatsat->client_id);
         if (kept == nullptr) {
             protocol::append_invalid_reply(out, protocol::trim(line));
             co_return;
         }
         // Copied: the store may change while the backend is asked.
-        const std::string at_line = kept->at_line;
+        const std::string at_line(kept->at_line());
         const boost::json::object places =
-            co_await places_.nearby({kept->position, whatsat->radius_km, whatsat->bound});
+            co_await places_.nearby({kept->position(), whatsat->radius_km, whatsat->bound});
         protocol::append_whatsat_reply(out, at_line, places::to_google_json(places));
     } else if (const auto* invalid = std::get_if<protocol::invalid_command>(&command)) {
         protocol::append_invalid_reply(out, invalid->trimmed);

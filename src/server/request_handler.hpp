@@ -16,8 +16,8 @@ namespace herd::server {
 // places backend. Knows nothing of sockets.
 class request_handler {
 public:
-    // Called with each record an IAMAT added to the store (to flood it).
-    using accepted_hook = std::function<void(const store::location_record&)>;
+    // Called with the AT line of each record an IAMAT added to the store (to flood it).
+    using accepted_hook = std::function<void(std::string_view at_line)>;
 
     request_handler(std::string member_name, store::location_store& store, places::places_backend& places,
                     accepted_hook on_accepted = {});

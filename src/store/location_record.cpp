@@ -4,9 +4,13 @@
 
 namespace herd::store {
 
-std::string_view location_record::origin() const { return protocol::at_line_origin(at_line); }
+std::string_view record_ref::origin() const { return protocol::at_line_origin(at_line); }
 
-bool supersedes(const location_record& candidate, const location_record& kept) {
+std::string_view location_record::client_id() const {
+    return protocol::at_line_field(at_line, protocol::at_client_id_field);
+}
+
+bool supersedes(record_ref candidate, record_ref kept) {
     if (candidate.client_time_ns != kept.client_time_ns) {
         return candidate.client_time_ns > kept.client_time_ns;
     }

@@ -19,29 +19,33 @@ std::size_t location_store::bucket_of(std::string_view client_id) {
     return static_cast<std::size_t>(fnv1a(client_id) % bucket_count);
 }
 
-bool location_store::merge(std::string_view client_id, location_record record) {
+bool location_store::merge(const location_record& record) {
+    const std::string_view client_id = record.client_id();
     const std::size_t bucket = bucket_of(client_id);
-    const auto found = slots_.find(client_id);
-    if (found == slots_.end()) {
+    const std::uint64_t hash = client_index::hash(client_id);
+    const auto id_of = [this](std::uint32_t slot) { return this->id_of(slot); };
+    const auto found = index_.find(client_id, hash, id_of);
+    if (!found) {
         const auto slot = static_cast<std::uint32_t>(records_.size());
-        slots_.emplace(std::string(client_id), slot);
+        records_.emplace_back(record);
+        index_.insert(hash, slot);
         digests_[bucket] ^= fnv1a(record.at_line);
         bucket_slots_[bucket].push_back(slot);
-        records_.push_back(std::move(record));
         return true;
     }
-    location_record& kept = records_[found->second];
-    if (!supersedes(record, kept)) {
+    kept_record& kept = records_[*found];
+    if (!supersedes(record.ref(), kept.ref())) {
         return false;
     }
-    digests_[bucket] ^= fnv1a(kept.at_line) ^ fnv1a(record.at_line);
-    kept = std::move(record);
+    digests_[bucket] ^= fnv1a(kept.at_line()) ^ fnv1a(record.at_line);
+    kept = kept_record(record);
     return true;
 }
 
-const location_record* location_store::find(std::string_view client_id) const {
-    const auto found = slots_.find(client_id);
-    return found == slots_.end() ? nullptr : &records_[found->second];
+const kept_record* location_store::find(std::string_view client_id) const {
+    const auto found =
+        index_.find(client_id, client_index::hash(client_id), [this](std::uint32_t slot) { return id_of(slot); });
+    return found ? &records_[*found] : nullptr;
 }
 
 } // namespace herd::store

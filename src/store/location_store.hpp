@@ -3,12 +3,11 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
-#include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "store/client_index.hpp"
+#include "store/kept_record.hpp"
 #include "store/location_record.hpp"
 
 namespace herd::store {
@@ -19,17 +18,17 @@ namespace herd::store {
 // by one event loop.
 class location_store {
 public:
-    // Keeps `record` when the client is unknown or it supersedes the kept one.
-    // Returns true when the store changed.
-    bool merge(std::string_view client_id, location_record record);
+    // Keeps `record` (for the client its AT line names) when the client is unknown or it
+    // supersedes the kept one. Returns true when the store changed.
+    bool merge(const location_record& record);
 
     // The kept record, or nullptr. Valid until the next merge().
-    const location_record* find(std::string_view client_id) const;
+    const kept_record* find(std::string_view client_id) const;
 
     std::size_t size() const { return records_.size(); }
 
     // The record in slot `i` (i < size()). Valid until the next merge().
-    const location_record& slot(std::size_t i) const { return records_[i]; }
+    const kept_record& slot(std::size_t i) const { return records_[i]; }
 
     // Clients fall into bucket_count buckets by a hash of their ID that every member computes
     // alike. A bucket's digest is the XOR of a hash of each of its records' AT lines: two
@@ -42,12 +41,10 @@ public:
     const std::vector<std::uint32_t>& bucket_slots(std::size_t bucket) const { return bucket_slots_[bucket]; }
 
 private:
-    struct string_hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-    };
-    std::unordered_map<std::string, std::uint32_t, string_hash, std::equal_to<>> slots_;
-    std::vector<location_record> records_;
+    std::string_view id_of(std::uint32_t slot) const { return records_[slot].client_id(); }
+
+    client_index index_;
+    std::vector<kept_record> records_;
     std::array<std::uint64_t, bucket_count> digests_{};
     std::array<std::vector<std::uint32_t>, bucket_count> bucket_slots_;
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 namespace herd::store {
@@ -14,7 +15,7 @@ location_record record(std::string origin, geo::nanoseconds time, std::string ta
 
 TEST(location_store, keeps_the_first_record) {
     location_store store;
-    EXPECT_TRUE(store.merge("k", record("Clark", 5)));
+    EXPECT_TRUE(store.merge(record("Clark", 5)));
     ASSERT_NE(store.find("k"), nullptr);
     EXPECT_EQ(store.find("k")->origin(), "Clark");
     EXPECT_EQ(store.find("other"), nullptr);
@@ -22,26 +23,26 @@ TEST(location_store, keeps_the_first_record) {
 
 TEST(location_store, newer_client_time_wins_and_older_changes_nothing) {
     location_store store;
-    store.merge("k", record("Clark", 5));
-    EXPECT_TRUE(store.merge("k", record("Bona", 6)));
+    store.merge(record("Clark", 5));
+    EXPECT_TRUE(store.merge(record("Bona", 6)));
     EXPECT_EQ(store.find("k")->origin(), "Bona");
-    EXPECT_FALSE(store.merge("k", record("Zeta", 4)));
+    EXPECT_FALSE(store.merge(record("Zeta", 4)));
     EXPECT_EQ(store.find("k")->origin(), "Bona");
-    EXPECT_EQ(store.find("k")->client_time_ns, 6);
+    EXPECT_EQ(store.find("k")->client_time_ns(), 6);
 }
 
 TEST(location_store, same_time_goes_to_the_higher_origin) {
     location_store store;
-    store.merge("k", record("Bona", 5));
-    EXPECT_TRUE(store.merge("k", record("Clark", 5)));
-    EXPECT_FALSE(store.merge("k", record("Bailey", 5)));
+    store.merge(record("Bona", 5));
+    EXPECT_TRUE(store.merge(record("Clark", 5)));
+    EXPECT_FALSE(store.merge(record("Bailey", 5)));
     EXPECT_EQ(store.find("k")->origin(), "Clark");
 }
 
 TEST(location_store, an_identical_record_changes_nothing) {
     location_store store;
-    store.merge("k", record("Bona", 5));
-    EXPECT_FALSE(store.merge("k", record("Bona", 5)));
+    store.merge(record("Bona", 5));
+    EXPECT_FALSE(store.merge(record("Bona", 5)));
 }
 
 TEST(location_store, every_arrival_order_converges_to_the_same_record) {
@@ -52,45 +53,45 @@ TEST(location_store, every_arrival_order_converges_to_the_same_record) {
     do {
         location_store store;
         for (const int i : order) {
-            store.merge("k", updates[static_cast<std::size_t>(i)]);
+            store.merge(updates[static_cast<std::size_t>(i)]);
         }
         if (expected.empty()) {
-            expected = store.find("k")->at_line;
+            expected = store.find("k")->at_line();
         }
-        ASSERT_EQ(store.find("k")->at_line, expected);
+        ASSERT_EQ(store.find("k")->at_line(), expected);
     } while (std::next_permutation(order.begin(), order.end()));
     EXPECT_EQ(expected, "AT Clark +0.000000001 k +3+3 7");
 }
 
 TEST(location_store, slots_stay_put_as_records_are_added_and_replaced) {
     location_store store;
-    store.merge("a", record("Bona", 5));
-    store.merge("b", record("Bona", 5));
-    store.merge("a", record("Bona", 9));
+    store.merge(record("Bona", 5, "a +1+1 1"));
+    store.merge(record("Bona", 5, "b +1+1 1"));
+    store.merge(record("Bona", 9, "a +1+1 9"));
     ASSERT_EQ(store.size(), 2u);
-    EXPECT_EQ(store.slot(0).client_time_ns, 9);
+    EXPECT_EQ(store.slot(0).client_time_ns(), 9);
     EXPECT_EQ(&store.slot(1), store.find("b"));
 }
 
 TEST(location_store, bucket_digests_depend_on_the_records_not_their_order) {
     location_store forward;
     location_store backward;
-    std::vector<std::pair<std::string, location_record>> updates;
+    std::vector<location_record> updates;
     for (int i = 0; i < 50; ++i) {
-        updates.emplace_back("client" + std::to_string(i % 20), record("Bona", i, "x +1+1 " + std::to_string(i)));
+        updates.push_back(record("Bona", i, "client" + std::to_string(i % 20) + " +1+1 " + std::to_string(i)));
     }
-    for (const auto& [id, r] : updates) {
-        forward.merge(id, r);
+    for (const auto& r : updates) {
+        forward.merge(r);
     }
     for (auto it = updates.rbegin(); it != updates.rend(); ++it) {
-        backward.merge(it->first, it->second);
+        backward.merge(*it);
     }
     for (std::size_t b = 0; b < location_store::bucket_count; ++b) {
         EXPECT_EQ(forward.bucket_digest(b), backward.bucket_digest(b)) << b;
     }
     const std::size_t bucket = location_store::bucket_of("client3");
     const auto before = forward.bucket_digest(bucket);
-    forward.merge("client3", record("Bona", 1000, "x +9+9 1000"));
+    forward.merge(record("Bona", 1000, "client3 +9+9 1000"));
     EXPECT_NE(forward.bucket_digest(bucket), before);
     bool found = false;
     for (const auto slot : forward.bucket_slots(bucket)) {
@@ -102,11 +103,57 @@ TEST(location_store, bucket_digests_depend_on_the_records_not_their_order) {
 
 TEST(location_store, clients_are_independent) {
     location_store store;
-    store.merge("a", record("Bona", 5));
-    store.merge("b", record("Clark", 1));
+    store.merge(record("Bona", 5, "a +1+1 1"));
+    store.merge(record("Clark", 1, "b +1+1 1"));
     EXPECT_EQ(store.size(), 2u);
     EXPECT_EQ(store.find("a")->origin(), "Bona");
     EXPECT_EQ(store.find("b")->origin(), "Clark");
+}
+
+TEST(location_store, keeps_the_line_and_reads_id_and_position_back_out_of_it) {
+    location_store store;
+    const location_record report{"AT Clark +0.263873386 kiwi.cs.ucla.edu +34.068930-118.445127 1621464827.959498503",
+                                 1621464827959498503, {34.06893, -118.445127}};
+    ASSERT_TRUE(store.merge(report));
+    const kept_record* kept = store.find("kiwi.cs.ucla.edu");
+    ASSERT_NE(kept, nullptr);
+    EXPECT_EQ(kept->at_line(), report.at_line);
+    EXPECT_EQ(kept->client_id(), "kiwi.cs.ucla.edu");
+    EXPECT_EQ(kept->client_time_ns(), 1621464827959498503);
+    EXPECT_EQ(kept->origin(), "Clark");
+    EXPECT_DOUBLE_EQ(kept->position().latitude, 34.06893);
+    EXPECT_DOUBLE_EQ(kept->position().longitude, -118.445127);
+    EXPECT_EQ(store.find("kiwi.cs.ucla"), nullptr); // a prefix is another client
+}
+
+TEST(location_store, many_clients_each_found_after_the_index_grows) {
+    location_store store;
+    constexpr int clients = 100'000;
+    for (int i = 0; i < clients; ++i) {
+        ASSERT_TRUE(store.merge(record("Bona", i, fmt::format("c{} +1+1 1", i))));
+    }
+    EXPECT_EQ(store.size(), static_cast<std::size_t>(clients));
+    for (int i = 0; i < clients; ++i) {
+        const kept_record* kept = store.find(fmt::format("c{}", i));
+        ASSERT_NE(kept, nullptr) << i;
+        EXPECT_EQ(kept->client_time_ns(), i);
+    }
+    EXPECT_EQ(store.find(fmt::format("c{}", clients)), nullptr);
+}
+
+TEST(client_index, ids_whose_hashes_collide_are_told_apart_by_their_bytes) {
+    const std::vector<std::string> ids{"one", "two", "three"};
+    const auto id_of = [&](std::uint32_t slot) { return std::string_view(ids[slot]); };
+    client_index index;
+    constexpr std::uint64_t same = 0x1234'5678'9abc'def0;
+    for (std::uint32_t slot = 0; slot < ids.size(); ++slot) {
+        index.insert(same, slot);
+    }
+    EXPECT_EQ(index.find("one", same, id_of), 0u);
+    EXPECT_EQ(index.find("two", same, id_of), 1u);
+    EXPECT_EQ(index.find("three", same, id_of), 2u);
+    EXPECT_EQ(index.find("four", same, id_of), std::nullopt);
+    EXPECT_EQ(index.find("one", client_index::hash("one"), id_of), std::nullopt); // another tag, another place
 }
 
 } // namespace

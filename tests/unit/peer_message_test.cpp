@@ -39,7 +39,7 @@ TEST(peer_message, other_versions_parse_so_they_can_be_refused) {
 TEST(peer_message, update_keeps_the_at_line_byte_for_byte) {
     const std::string line = "AT Clark +0.263873386 kiwi.cs.ucla.edu +34.068930-118.445127 1621464827.959498503";
     const auto u = std::get<update>(parse_message(line));
-    EXPECT_EQ(u.client_id, "kiwi.cs.ucla.edu");
+    EXPECT_EQ(u.record.client_id(), "kiwi.cs.ucla.edu");
     EXPECT_EQ(u.record.at_line, line);
     EXPECT_EQ(u.record.origin(), "Clark");
     EXPECT_EQ(u.record.client_time_ns, 1621464827959498503);

@@ -26,7 +26,7 @@ protected:
     places::offline_places places_{places::load_gazetteer(HERD_TEST_DATA "/places.json"), "attr"};
     std::vector<std::string> accepted_;
     request_handler handler_{"Clark", store_, places_,
-                             [this](const store::location_record& r) { accepted_.push_back(r.at_line); }};
+                             [this](std::string_view at_line) { accepted_.emplace_back(at_line); }};
 };
 
 TEST_F(request_handler_test, only_iamats_that_change_the_store_are_offered_for_flooding) {
@@ -41,15 +41,15 @@ TEST_F(request_handler_test, iamat_is_answered_and_kept) {
     EXPECT_EQ(answer("IAMAT kiwi.cs.ucla.edu +34.068930-118.445127 1621464827.959498503"),
               "AT Clark +0.263873386 kiwi.cs.ucla.edu +34.068930-118.445127 1621464827.959498503\n");
     ASSERT_NE(store_.find("kiwi.cs.ucla.edu"), nullptr);
-    EXPECT_EQ(store_.find("kiwi.cs.ucla.edu")->client_time_ns, 1621464827959498503);
+    EXPECT_EQ(store_.find("kiwi.cs.ucla.edu")->client_time_ns(), 1621464827959498503);
 }
 
 TEST_F(request_handler_test, older_iamat_is_answered_but_changes_nothing) {
     const std::string first = answer("IAMAT k +34.068930-118.445127 20", 21'000'000'000);
     EXPECT_EQ(first, "AT Clark +1.000000000 k +34.068930-118.445127 20\n");
     EXPECT_EQ(answer("IAMAT k +1+1 10", 30'000'000'000), "AT Clark +20.000000000 k +1+1 10\n");
-    EXPECT_EQ(store_.find("k")->at_line + "\n", first);
-    EXPECT_EQ(store_.find("k")->client_time_ns, 20'000'000'000);
+    EXPECT_EQ(std::string(store_.find("k")->at_line()) + "\n", first);
+    EXPECT_EQ(store_.find("k")->client_time_ns(), 20'000'000'000);
 }
 
 TEST_F(request_handler_test, whatsat_answers_with_the_kept_at_line_and_places) {
