@@ -1,5 +1,6 @@
 #include "server/client_session.hpp"
 
+#include <array>
 #include <tuple>
 
 #include <boost/asio/as_tuple.hpp>

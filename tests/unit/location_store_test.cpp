@@ -141,20 +141,5 @@ TEST(location_store, many_clients_each_found_after_the_index_grows) {
     EXPECT_EQ(store.find(fmt::format("c{}", clients)), nullptr);
 }
 
-TEST(client_index, ids_whose_hashes_collide_are_told_apart_by_their_bytes) {
-    const std::vector<std::string> ids{"one", "two", "three"};
-    const auto id_of = [&](std::uint32_t slot) { return std::string_view(ids[slot]); };
-    client_index index;
-    constexpr std::uint64_t same = 0x1234'5678'9abc'def0;
-    for (std::uint32_t slot = 0; slot < ids.size(); ++slot) {
-        index.insert(same, slot);
-    }
-    EXPECT_EQ(index.find("one", same, id_of), 0u);
-    EXPECT_EQ(index.find("two", same, id_of), 1u);
-    EXPECT_EQ(index.find("three", same, id_of), 2u);
-    EXPECT_EQ(index.find("four", same, id_of), std::nullopt);
-    EXPECT_EQ(index.find("one", client_index::hash("one"), id_of), std::nullopt); // another tag, another place
-}
-
 } // namespace
 } // namespace herd::store
