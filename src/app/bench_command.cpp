@@ -1,6 +1,8 @@
 #include "app/bench_command.hpp"
 
+#include <charconv>
 #include <cstdio>
+#include <string_view>
 #include <map>
 
 #include "app/commands.hpp"
@@ -39,10 +41,20 @@ bench_command::bench_command(CLI::App& app, std::string& config_path) : config_p
     l->add_option("--prefix", load_.id_prefix, "Client IDs are PREFIX<n>")->capture_default_str();
     l->add_option("--count", load_.count, "Stop after this many commands")->capture_default_str()->check(CLI::Range(1, 1'000'000'000));
     l->add_option("--seconds", seconds_, "Or after this many seconds")->capture_default_str()->check(CLI::Range(1, 3600));
-    l->add_option("--rate", load_.rate, "Commands per second in all (0: as fast as replies come)")->capture_default_str()->check(CLI::NonNegativeNumber);
+    l->add_option("--rate", load_.rate, "Commands per second in all, latency counted from when each is due (0: as fast as replies come)")->capture_default_str()->check(CLI::NonNegativeNumber);
     l->add_option("--radius", load_.radius_km, "WHATSAT radius in km")->capture_default_str()->check(CLI::Range(0, 50));
     l->add_option("--bound", load_.bound, "WHATSAT result bound")->capture_default_str()->check(CLI::Range(0, 20));
-    l->add_option("--label", load_.label, "A label copied into the result line");
+    l->add_option("--label", load_.label, "A label copied into the result line")
+        ->check(CLI::Validator(
+            [](const std::string& label) {
+                for (const char c : label) {
+                    if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) {
+                        return std::string("no quotes, backslashes or control characters");
+                    }
+                }
+                return std::string();
+            },
+            "TEXT"));
     l->add_option("--config,-c", config_path, "The herd's config file")->capture_default_str();
 }
 
@@ -65,8 +77,10 @@ int bench_command::run() const {
                 return exit_bad_config;
             }
             options.host = address_.substr(0, colon);
-            const int port = std::atoi(address_.c_str() + colon + 1);
-            if (port <= 0 || port > 65535) {
+            const std::string_view port_text = std::string_view(address_).substr(colon + 1);
+            int port = 0;
+            const auto [end, error] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+            if (error != std::errc{} || end != port_text.data() + port_text.size() || port <= 0 || port > 65535) {
                 std::fprintf(stderr, "herd: bench load: bad port in --address %s\n", address_.c_str());
                 return exit_bad_config;
             }

@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
     auto* up = app.add_subcommand("up", "Run every member of the herd, each as its own process");
     up->add_option("--config,-c", config_path, "The herd's config file")->capture_default_str();
 
-    const herd::app::bench_command bench(app, config_path);
+    herd::app::bench_command bench(app, config_path); // CLI11 fills it in as it parses
 
     try {
         app.parse(argc, argv);

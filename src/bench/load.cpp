@@ -22,6 +22,7 @@ namespace {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using steady = std::chrono::steady_clock;
+constexpr auto stop_grace = std::chrono::seconds(5); // for replies still owed at the end
 
 const char* mode_name(load_mode mode) {
     switch (mode) {
@@ -88,6 +89,7 @@ struct run_state {
     std::size_t failed_connections = 0;
     bool stopping = false;
     std::size_t live = 0; // connections still running
+    std::vector<tcp::socket*> sockets; // by connection, while it runs (to close them if the server stalls)
     steady::time_point started = steady::now();
     steady::time_point finished = started;
     asio::steady_timer* progress_timer = nullptr;
@@ -102,7 +104,11 @@ struct run_state {
         }
     }
 
-    bool may_issue() const { return !stopping && issued < options.count && options.mode != load_mode::idle; }
+    steady::time_point deadline() const { return started + options.duration; }
+
+    bool may_issue() const {
+        return !stopping && issued < options.count && options.mode != load_mode::idle && steady::now() < deadline();
+    }
 };
 
 asio::awaitable<void> drive(tcp::socket socket, run_state& state, std::size_t index) {
@@ -114,30 +120,39 @@ asio::awaitable<void> drive(tcp::socket socket, run_state& state, std::size_t in
     std::vector<steady::time_point> sent(options.depth); // a ring of send times, oldest first
     std::size_t oldest = 0;
     std::size_t in_flight = 0;
-    std::vector<char> chunk(64 * 1024);
     // Paced runs: each connection sends every `connections / rate` seconds, staggered.
     const auto interval = options.rate > 0
                               ? std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(
                                     static_cast<double>(options.connections) / options.rate))
                               : steady::duration::zero();
-    auto next_send = state.started + interval * index / std::max<std::size_t>(1, options.connections);
+    steady::time_point next_send =
+        state.started + interval * static_cast<steady::rep>(index) /
+                            static_cast<steady::rep>(std::max<std::size_t>(1, options.connections));
     asio::steady_timer pacer(socket.get_executor());
+    state.sockets[index] = &socket;
     try {
         if (options.mode == load_mode::idle) { // hold the connection open, silent, to the end
-            pacer.expires_at(state.started + options.duration);
+            pacer.expires_at(state.deadline());
             co_await pacer.async_wait(asio::use_awaitable);
         }
+        std::vector<char> chunk(16 * 1024);
         for (;;) {
+            // Paced: latency counts from when the command was due, not from when it went out,
+            // so a server that falls behind is not flattered (no coordinated omission).
+            steady::time_point due{};
             if (interval.count() > 0 && in_flight == 0 && state.may_issue()) {
-                pacer.expires_at(next_send);
+                pacer.expires_at(std::min(next_send, state.deadline()));
                 co_await pacer.async_wait(asio::use_awaitable);
+                due = next_send;
                 next_send += interval;
             }
             out.clear();
-            while (in_flight < options.depth && state.may_issue() && (interval.count() == 0 || out.empty())) {
+            // Paced, one command per due time (so at most one in flight per connection).
+            const bool may_send = interval.count() == 0 || due != steady::time_point{};
+            while (may_send && in_flight < options.depth && state.may_issue() && (interval.count() == 0 || out.empty())) {
                 append_command(out, options, state.issued % options.ids);
                 ++state.issued;
-                sent[(oldest + in_flight) % options.depth] = steady::now();
+                sent[(oldest + in_flight) % options.depth] = interval.count() > 0 ? due : steady::now();
                 ++in_flight;
             }
             if (!out.empty()) {
@@ -173,6 +188,7 @@ asio::awaitable<void> drive(tcp::socket socket, run_state& state, std::size_t in
         ++state.failed_connections;
         std::fprintf(stderr, "herd: bench: connection %zu: %s\n", index, error.code().message().c_str());
     }
+    state.sockets[index] = nullptr;
     state.connection_ended();
 }
 
@@ -180,7 +196,6 @@ asio::awaitable<void> drive(tcp::socket socket, run_state& state, std::size_t in
 asio::awaitable<void> report_progress(asio::io_context& io, run_state& state) {
     asio::steady_timer timer(io);
     state.progress_timer = &timer;
-    const auto deadline = state.started + state.options.duration;
     std::size_t last = 0;
     while (state.live > 0) {
         timer.expires_after(std::chrono::seconds(1));
@@ -191,9 +206,24 @@ asio::awaitable<void> report_progress(asio::io_context& io, run_state& state) {
         std::fprintf(stderr, "bench %s: %.0f s, %zu answered, %zu/s\n", mode_name(state.options.mode),
                      std::chrono::duration<double>(steady::now() - state.started).count(), state.answered, state.answered - last);
         last = state.answered;
-        if (steady::now() >= deadline) {
+        if (steady::now() >= state.deadline()) {
             state.stopping = true; // connections finish what is in flight, then end
             break;
+        }
+    }
+    if (state.live > 0) {
+        // Replies still owed: wait a little, then give up on a server that has stalled.
+        timer.expires_after(stop_grace);
+        const auto [cancelled] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (!cancelled && state.live > 0) {
+            std::fprintf(stderr, "herd: bench: %zu connections still owed replies %lld s after the end: closing them\n",
+                         state.live, static_cast<long long>(stop_grace.count()));
+            for (tcp::socket* socket : state.sockets) {
+                if (socket != nullptr) {
+                    boost::system::error_code ignored;
+                    socket->close(ignored);
+                }
+            }
         }
     }
     state.progress_timer = nullptr;
@@ -224,6 +254,7 @@ int run_load(const load_options& options) {
     }
     state.started = steady::now();
     state.live = sockets.size();
+    state.sockets.assign(sockets.size(), nullptr);
     for (std::size_t i = 0; i < sockets.size(); ++i) {
         asio::co_spawn(io, drive(std::move(sockets[i]), state, i), asio::detached);
     }

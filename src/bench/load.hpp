@@ -25,7 +25,8 @@ struct load_options {
     std::string id_prefix = "bench";  // IDs are <prefix><n>
     std::size_t count = 1'000'000;    // stop after this many commands in all
     std::chrono::milliseconds duration{10'000}; // or after this long
-    double rate = 0;                  // commands per second in all; 0 = as fast as replies come
+    double rate = 0;                  // commands per second in all, one in flight per connection at most;
+                                      // 0 = `depth` in flight, as fast as replies come
     int radius_km = 10;               // WHATSAT
     int bound = 5;                    // WHATSAT
     std::string label;                // copied into the result line
@@ -40,7 +41,8 @@ struct bench_point {
 bench_point point_of(std::size_t n);
 
 // Opens the connections (one thread, Asio), keeps `depth` commands in flight on each (or
-// paces them to `rate`), until `count` commands are answered or `duration` passes. Prints a
+// paces them to `rate`), until `count` commands are answered or `duration` passes (then
+// waits 5 s at most for replies still owed, and fails the connections still waiting). Prints a
 // progress line to stderr each second and one JSON line to stdout: throughput and latency
 // percentiles. Returns 0, or 1 when it could not connect or a connection failed.
 int run_load(const load_options& options);

@@ -44,6 +44,14 @@ std::string line_splitter::take_rest() {
     return rest;
 }
 
+void line_splitter::release_if_drained(std::size_t keep_bytes) {
+    if (start_ == buffer_.size() && buffer_.capacity() > keep_bytes) {
+        std::string().swap(buffer_);
+        start_ = 0;
+        scanned_ = 0;
+    }
+}
+
 line_splitter::status line_splitter::finish(std::string_view& out) {
     const std::string_view rest = std::string_view(buffer_).substr(start_);
     start_ = buffer_.size();

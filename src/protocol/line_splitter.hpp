@@ -36,6 +36,14 @@ public:
     // Removes and returns the bytes not yet returned as lines (to hand a stream over).
     std::string take_rest();
 
+    // Frees the storage when every byte has been returned as a line and it has grown past
+    // `keep_bytes`, so a connection that once received a burst does not hold it while idle.
+    // Lines returned before are no longer valid.
+    void release_if_drained(std::size_t keep_bytes);
+
+    // Bytes of storage held, for memory accounting.
+    std::size_t capacity_bytes() const { return buffer_.capacity(); }
+
 private:
     std::size_t max_line_bytes_;
     std::string buffer_;

@@ -21,6 +21,7 @@ namespace {
 namespace asio = boost::asio;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr auto drain_timeout = std::chrono::seconds(2);
+constexpr std::size_t kept_input_bytes = 4096; // input storage an idle session may keep
 
 } // namespace
 
@@ -107,6 +108,7 @@ asio::awaitable<void> client_session::run() {
             reason = "write failed";
             break;
         }
+        splitter_.release_if_drained(kept_input_bytes); // every line read is answered and written
         touch(); // what is left buffered now is a partial line, if anything
         if (too_long_) {
             reason = "line longer than " + std::to_string(limits_.max_line_bytes) + " bytes";

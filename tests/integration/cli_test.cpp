@@ -2,6 +2,11 @@
 #include <csignal>
 #include <thread>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
@@ -262,13 +267,55 @@ TEST_F(cli_test, bench_load_against_the_echo_ceiling) {
     EXPECT_EQ(json.at("errors").as_int64(), 0); // every line came back as sent
 }
 
+TEST_F(cli_test, bench_load_gives_up_on_a_server_that_never_answers) {
+    // A socket that listens but is never accepted: the kernel completes connections, and
+    // nothing ever answers them.
+    const std::uint16_t port = free_port();
+    const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(listener, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::bind(listener, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
+    ASSERT_EQ(::listen(listener, 16), 0);
+    const auto started = std::chrono::steady_clock::now();
+    const auto result = run_herd({"bench", "load", "--address", "127.0.0.1:" + std::to_string(port), "-n", "2",
+                                  "--count", "4", "--seconds", "1"},
+                                 dir_.path(), "", 30s);
+    const auto took = std::chrono::steady_clock::now() - started;
+    ::close(listener);
+    EXPECT_EQ(result.status, 1) << result.err;
+    EXPECT_TRUE(contains(result.err, "2 connections still owed replies 5 s after the end: closing them")) << result.err;
+    EXPECT_LT(took, 15s);
+}
+
+TEST_F(cli_test, bench_load_paced_stops_at_the_deadline) {
+    const auto alpha = start_member("Alpha", herd_.ports.at("Alpha"), config_, dir_.path());
+    // 4 connections at 1 command per second in all: each is due every 4 s, staggered by 1 s,
+    // so in 2 s only the first two are due; the others must not hold the run open.
+    const auto result = run_herd({"bench", "load", "--to", "Alpha", "-n", "4", "--rate", "1", "--seconds", "2",
+                                  "--config", config_},
+                                 dir_.path(), "", 30s);
+    ASSERT_EQ(result.status, 0) << result.err;
+    const auto json = boost::json::parse(result.out).as_object();
+    EXPECT_GE(json.at("answered").as_int64(), 2);
+    EXPECT_LE(json.at("answered").as_int64(), 3);
+    EXPECT_LT(json.at("seconds").to_number<double>(), 3.0);
+}
+
 TEST_F(cli_test, bench_load_refuses_a_bad_target) {
     const auto no_target = run_herd({"bench", "load", "--count", "1"}, dir_.path());
     EXPECT_EQ(no_target.status, 2);
     EXPECT_TRUE(contains(no_target.err, "give --to MEMBER or --address HOST:PORT")) << no_target.err;
-    const auto bad_port = run_herd({"bench", "load", "--address", "127.0.0.1:99999"}, dir_.path());
-    EXPECT_EQ(bad_port.status, 2);
-    EXPECT_TRUE(contains(bad_port.err, "bad port")) << bad_port.err;
+    for (const std::string address : {"127.0.0.1:99999", "127.0.0.1:6000x", "127.0.0.1:"}) {
+        const auto bad_port = run_herd({"bench", "load", "--address", address}, dir_.path());
+        EXPECT_EQ(bad_port.status, 2) << address;
+        EXPECT_TRUE(contains(bad_port.err, "bad port")) << bad_port.err;
+    }
+    const auto bad_label = run_herd({"bench", "load", "--to", "Alpha", "--label", "a\"b"}, dir_.path());
+    EXPECT_EQ(bad_label.status, 2);
+    EXPECT_TRUE(contains(bad_label.err, "no quotes")) << bad_label.err;
     const auto nobody = run_herd({"bench", "load", "--address", "127.0.0.1:" + std::to_string(free_port()),
                                   "--count", "1"},
                                  dir_.path());

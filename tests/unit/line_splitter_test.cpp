@@ -112,5 +112,30 @@ TEST(line_splitter, long_stream_of_short_lines_keeps_buffer_small) {
     EXPECT_EQ(splitter.pending(), 0u);
 }
 
+TEST(line_splitter, storage_from_a_burst_is_freed_once_every_line_is_taken) {
+    line_splitter splitter(8192);
+    std::string burst;
+    while (burst.size() < 64 * 1024) {
+        burst += "IAMAT kiwi +1+1 1\n";
+    }
+    splitter.feed(burst + "WHATSAT kiwi 1"); // an unfinished line keeps the storage
+    std::string_view line;
+    while (splitter.next(line) == status::line) {
+    }
+    splitter.release_if_drained(4096);
+    EXPECT_GE(splitter.capacity_bytes(), burst.size());
+    splitter.feed(" 1\n");
+    ASSERT_EQ(splitter.next(line), status::line);
+    EXPECT_EQ(line, "WHATSAT kiwi 1 1");
+    splitter.release_if_drained(4096);
+    EXPECT_LE(splitter.capacity_bytes(), 4096u);
+    splitter.feed("IAMAT a +1+1 1\n"); // and it still works afterwards
+    ASSERT_EQ(splitter.next(line), status::line);
+    EXPECT_EQ(line, "IAMAT a +1+1 1");
+    const std::size_t small = splitter.capacity_bytes();
+    splitter.release_if_drained(4096); // small storage is kept for the next read
+    EXPECT_EQ(splitter.capacity_bytes(), small);
+}
+
 } // namespace
 } // namespace herd::protocol
