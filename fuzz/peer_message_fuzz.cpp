@@ -1,17 +1,27 @@
 // libFuzzer harness for the peer-link decoder: any line, no crash; an accepted update keeps
-// the line byte for byte and names a non-empty origin and client.
+// the line byte for byte and names a non-empty origin and client, and the store's compact
+// form of it gives back the same line, client, time and position.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 #include <variant>
 
 #include "herd/peer_message.hpp"
+#include "store/kept_record.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view line(reinterpret_cast<const char*>(data), size);
     const auto message = herd::peer::parse_message(line);
     if (const auto* update = std::get_if<herd::peer::update>(&message)) {
         if (update->record.at_line != line || update->record.origin().empty() || update->record.client_id().empty()) {
+            __builtin_trap();
+        }
+        const herd::store::kept_record kept(update->record);
+        const auto position = kept.position();
+        if (kept.at_line() != line || kept.client_id() != update->record.client_id() ||
+            kept.client_time_ns() != update->record.client_time_ns ||
+            position.latitude != update->record.position.latitude ||
+            position.longitude != update->record.position.longitude) {
             __builtin_trap();
         }
     }
