@@ -26,10 +26,14 @@ constexpr auto stop_grace = std::chrono::seconds(5); // for replies still owed a
 
 const char* mode_name(load_mode mode) {
     switch (mode) {
-    case load_mode::iamat: return "iamat";
-    case load_mode::whatsat: return "whatsat";
-    case load_mode::geoadd: return "geoadd";
-    case load_mode::idle: return "idle";
+    case load_mode::iamat:
+        return "iamat";
+    case load_mode::whatsat:
+        return "whatsat";
+    case load_mode::geoadd:
+        return "geoadd";
+    case load_mode::idle:
+        return "idle";
     }
     return "?";
 }
@@ -38,12 +42,11 @@ const char* mode_name(load_mode mode) {
 void append_command(std::string& out, const load_options& options, std::size_t n) {
     const bench_point p = point_of(n);
     switch (options.mode) {
-    case load_mode::iamat: {
-        const geo::nanoseconds now = geo::now_ns();
-        fmt::format_to(std::back_inserter(out), "IAMAT {}{} {:+.6f}{:+.6f} {}.{:09}\n", options.id_prefix, n, p.lat,
-                       p.lng, now / 1'000'000'000, now % 1'000'000'000);
+    case load_mode::iamat:
+        fmt::format_to(std::back_inserter(out), "IAMAT {}{} {:+.6f}{:+.6f} ", options.id_prefix, n, p.lat, p.lng);
+        geo::append_posix_time(out, geo::now_ns());
+        out += '\n';
         break;
-    }
     case load_mode::whatsat:
         fmt::format_to(std::back_inserter(out), "WHATSAT {}{} {} {}\n", options.id_prefix, n, options.radius_km,
                        options.bound);
@@ -52,11 +55,13 @@ void append_command(std::string& out, const load_options& options, std::size_t n
         const std::string lng = fmt::format("{:.6f}", p.lng);
         const std::string lat = fmt::format("{:.6f}", p.lat);
         const std::string id = fmt::format("{}{}", options.id_prefix, n);
-        fmt::format_to(std::back_inserter(out), "*5\r\n$6\r\nGEOADD\r\n$4\r\nherd\r\n${}\r\n{}\r\n${}\r\n{}\r\n${}\r\n{}\r\n",
-                       lng.size(), lng, lat.size(), lat, id.size(), id);
+        fmt::format_to(std::back_inserter(out),
+                       "*5\r\n$6\r\nGEOADD\r\n$4\r\nherd\r\n${}\r\n{}\r\n${}\r\n{}\r\n${}\r\n{}\r\n", lng.size(), lng,
+                       lat.size(), lat, id.size(), id);
         break;
     }
-    case load_mode::idle: break;
+    case load_mode::idle:
+        break;
     }
 }
 
@@ -88,7 +93,7 @@ struct run_state {
     std::size_t errors = 0;
     std::size_t failed_connections = 0;
     bool stopping = false;
-    std::size_t live = 0; // connections still running
+    std::size_t live = 0;              // connections still running
     std::vector<tcp::socket*> sockets; // by connection, while it runs (to close them if the server stalls)
     steady::time_point started = steady::now();
     steady::time_point finished = started;
@@ -121,10 +126,9 @@ asio::awaitable<void> drive(tcp::socket socket, run_state& state, std::size_t in
     std::size_t oldest = 0;
     std::size_t in_flight = 0;
     // Paced runs: each connection sends every `connections / rate` seconds, staggered.
-    const auto interval = options.rate > 0
-                              ? std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(
-                                    static_cast<double>(options.connections) / options.rate))
-                              : steady::duration::zero();
+    const auto interval = options.rate > 0 ? std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(
+                                                 static_cast<double>(options.connections) / options.rate))
+                                           : steady::duration::zero();
     steady::time_point next_send =
         state.started + interval * static_cast<steady::rep>(index) /
                             static_cast<steady::rep>(std::max<std::size_t>(1, options.connections));
@@ -149,7 +153,8 @@ asio::awaitable<void> drive(tcp::socket socket, run_state& state, std::size_t in
             out.clear();
             // Paced, one command per due time (so at most one in flight per connection).
             const bool may_send = interval.count() == 0 || due != steady::time_point{};
-            while (may_send && in_flight < options.depth && state.may_issue() && (interval.count() == 0 || out.empty())) {
+            while (may_send && in_flight < options.depth && state.may_issue() &&
+                   (interval.count() == 0 || out.empty())) {
                 append_command(out, options, state.issued % options.ids);
                 ++state.issued;
                 sent[(oldest + in_flight) % options.depth] = interval.count() > 0 ? due : steady::now();
@@ -192,7 +197,6 @@ asio::awaitable<void> drive(tcp::socket socket, run_state& state, std::size_t in
     state.connection_ended();
 }
 
-
 asio::awaitable<void> report_progress(asio::io_context& io, run_state& state) {
     asio::steady_timer timer(io);
     state.progress_timer = &timer;
@@ -204,7 +208,8 @@ asio::awaitable<void> report_progress(asio::io_context& io, run_state& state) {
             break; // every connection has ended
         }
         std::fprintf(stderr, "bench %s: %.0f s, %zu answered, %zu/s\n", mode_name(state.options.mode),
-                     std::chrono::duration<double>(steady::now() - state.started).count(), state.answered, state.answered - last);
+                     std::chrono::duration<double>(steady::now() - state.started).count(), state.answered,
+                     state.answered - last);
         last = state.answered;
         if (steady::now() >= state.deadline()) {
             state.stopping = true; // connections finish what is in flight, then end

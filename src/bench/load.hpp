@@ -20,16 +20,16 @@ struct load_options {
     std::uint16_t port = 0;
     load_mode mode = load_mode::iamat;
     std::size_t connections = 50;
-    std::size_t depth = 1;            // commands in flight per connection
-    std::size_t ids = 10'000;         // distinct client IDs, used round robin
-    std::string id_prefix = "bench";  // IDs are <prefix><n>
-    std::size_t count = 1'000'000;    // stop after this many commands in all
+    std::size_t depth = 1;                      // commands in flight per connection
+    std::size_t ids = 10'000;                   // distinct client IDs, used round robin
+    std::string id_prefix = "bench";            // IDs are <prefix><n>
+    std::size_t count = 1'000'000;              // stop after this many commands in all
     std::chrono::milliseconds duration{10'000}; // or after this long
-    double rate = 0;                  // commands per second in all, one in flight per connection at most;
-                                      // 0 = `depth` in flight, as fast as replies come
-    int radius_km = 10;               // WHATSAT
-    int bound = 5;                    // WHATSAT
-    std::string label;                // copied into the result line
+    double rate = 0;                            // commands per second in all, one in flight per connection at most;
+                                                // 0 = `depth` in flight, as fast as replies come
+    int radius_km = 10;                         // WHATSAT
+    int bound = 5;                              // WHATSAT
+    std::string label;                          // copied into the result line
 };
 
 // The point the load generator reports for client number `n` (the same for every mode, so

@@ -62,8 +62,9 @@ private:
 };
 
 std::string client_time_now() {
-    const geo::nanoseconds now = geo::now_ns();
-    return fmt::format("{}.{:09}", now / 1'000'000'000, now % 1'000'000'000);
+    std::string time;
+    geo::append_posix_time(time, geo::now_ns());
+    return time;
 }
 
 } // namespace

@@ -49,12 +49,10 @@ std::optional<nanoseconds> parse_posix_time(std::string_view text) {
     return seconds * ns_per_second + fraction;
 }
 
-void append_signed_seconds(std::string& out, nanoseconds difference) {
-    // The magnitude as unsigned, so even the most negative value has one.
-    const bool negative = difference < 0;
-    const std::uint64_t magnitude = negative ? 0 - static_cast<std::uint64_t>(difference)
-                                             : static_cast<std::uint64_t>(difference);
-    out += negative ? '-' : '+';
+namespace {
+
+// `S.NNNNNNNNN` for a magnitude in nanoseconds.
+void append_seconds(std::string& out, std::uint64_t magnitude) {
     out += std::to_string(magnitude / ns_per_second);
     out += '.';
     std::uint64_t fraction = magnitude % ns_per_second;
@@ -65,6 +63,19 @@ void append_signed_seconds(std::string& out, nanoseconds difference) {
     }
     out.append(digits, sizeof digits);
 }
+
+} // namespace
+
+void append_signed_seconds(std::string& out, nanoseconds difference) {
+    // The magnitude as unsigned, so even the most negative value has one.
+    const bool negative = difference < 0;
+    const std::uint64_t magnitude = negative ? 0 - static_cast<std::uint64_t>(difference)
+                                             : static_cast<std::uint64_t>(difference);
+    out += negative ? '-' : '+';
+    append_seconds(out, magnitude);
+}
+
+void append_posix_time(std::string& out, nanoseconds time) { append_seconds(out, static_cast<std::uint64_t>(time)); }
 
 nanoseconds now_ns() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(

@@ -17,6 +17,9 @@ std::optional<nanoseconds> parse_posix_time(std::string_view text);
 // Writes a signed difference as `+S.NNNNNNNNN` (`+` for zero or more, `-` below zero).
 void append_signed_seconds(std::string& out, nanoseconds difference);
 
+// Writes a time of zero or more as `S.NNNNNNNNN`, the form parse_posix_time reads back.
+void append_posix_time(std::string& out, nanoseconds time);
+
 // The system clock now, in nanoseconds since the epoch.
 nanoseconds now_ns();
 

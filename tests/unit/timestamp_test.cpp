@@ -53,5 +53,20 @@ TEST(timestamp, clock_is_in_nanoseconds_since_the_epoch) {
     EXPECT_LT(now, 4'000'000'000'000'000'000);
 }
 
+TEST(timestamp, posix_time_is_written_as_parse_posix_time_reads_it) {
+    for (const nanoseconds time : {nanoseconds{0}, nanoseconds{1}, nanoseconds{1621464827959498503},
+                                   nanoseconds{1'000'000'000}}) {
+        std::string text;
+        append_posix_time(text, time);
+        EXPECT_EQ(parse_posix_time(text), time) << text;
+    }
+    std::string text;
+    append_posix_time(text, 1621464827959498503);
+    EXPECT_EQ(text, "1621464827.959498503");
+    text.clear();
+    append_posix_time(text, 5);
+    EXPECT_EQ(text, "0.000000005");
+}
+
 } // namespace
 } // namespace herd::geo
