@@ -27,7 +27,9 @@ struct connection {
 
 volatile std::sig_atomic_t stop = 0;
 
-void on_signal(int) { stop = 1; }
+void on_signal(int) {
+    stop = 1;
+}
 
 int fail(const char* what) {
     std::fprintf(stderr, "echo_server: %s: %s\n", what, std::strerror(errno));

@@ -2,8 +2,8 @@
 
 #include <charconv>
 #include <cstdio>
-#include <string_view>
 #include <map>
+#include <string_view>
 
 #include "app/commands.hpp"
 #include "herd/config.hpp"
@@ -11,10 +11,10 @@
 namespace herd::app {
 
 bench_command::bench_command(CLI::App& app, std::string& config_path) : config_path_(config_path) {
-    command_ = app.add_subcommand("bench", "Measure a running herd (or an echo server, or Redis)");
-    command_->require_subcommand(1);
+    auto* bench = app.add_subcommand("bench", "Measure a running herd (or an echo server, or Redis)");
+    bench->require_subcommand(1);
 
-    propagation_command_ = command_->add_subcommand(
+    propagation_command_ = bench->add_subcommand(
         "propagation", "Time how long an IAMAT sent to one member takes to become visible at another");
     auto* p = propagation_command_;
     p->add_option("--from", propagation_.from, "The member that receives the IAMATs")->required();
@@ -24,24 +24,38 @@ bench_command::bench_command(CLI::App& app, std::string& config_path) : config_p
         ->check(CLI::Range(1, 10'000'000));
     p->add_option("--config,-c", config_path, "The herd's config file")->capture_default_str();
 
-    load_command_ = command_->add_subcommand(
+    auto* l = bench->add_subcommand(
         "load", "Send IAMAT, WHATSAT or Redis GEOADD commands over N connections, K in flight on each");
-    auto* l = load_command_;
     auto* to = l->add_option("--to", to_, "The member to load, as named in the config");
     l->add_option("--address", address_, "Or HOST:PORT of any server speaking the mode's protocol")->excludes(to);
-    const std::map<std::string, bench::load_mode> modes{
-        {"iamat", bench::load_mode::iamat}, {"whatsat", bench::load_mode::whatsat}, {"geoadd", bench::load_mode::geoadd},
-        {"idle", bench::load_mode::idle}};
-    l->add_option("--mode", load_.mode, "iamat, whatsat, geoadd (RESP, for Redis), or idle (connect, hold, send nothing)")
+    const std::map<std::string, bench::load_mode> modes{{"iamat", bench::load_mode::iamat},
+                                                        {"whatsat", bench::load_mode::whatsat},
+                                                        {"geoadd", bench::load_mode::geoadd},
+                                                        {"idle", bench::load_mode::idle}};
+    l->add_option("--mode", load_.mode,
+                  "iamat, whatsat, geoadd (RESP, for Redis), or idle (connect, hold, send nothing)")
         ->transform(CLI::CheckedTransformer(modes, CLI::ignore_case))
         ->default_str("iamat");
-    l->add_option("--connections,-n", load_.connections, "Connections")->capture_default_str()->check(CLI::Range(1, 60'000));
-    l->add_option("--depth,-k", load_.depth, "Commands in flight per connection")->capture_default_str()->check(CLI::Range(1, 100'000));
-    l->add_option("--ids,-m", load_.ids, "Distinct client IDs, used round robin")->capture_default_str()->check(CLI::Range(1, 100'000'000));
+    l->add_option("--connections,-n", load_.connections, "Connections")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 60'000));
+    l->add_option("--depth,-k", load_.depth, "Commands in flight per connection")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 100'000));
+    l->add_option("--ids,-m", load_.ids, "Distinct client IDs, used round robin")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 100'000'000));
     l->add_option("--prefix", load_.id_prefix, "Client IDs are PREFIX<n>")->capture_default_str();
-    l->add_option("--count", load_.count, "Stop after this many commands")->capture_default_str()->check(CLI::Range(1, 1'000'000'000));
-    l->add_option("--seconds", seconds_, "Or after this many seconds")->capture_default_str()->check(CLI::Range(1, 3600));
-    l->add_option("--rate", load_.rate, "Commands per second in all, latency counted from when each is due (0: as fast as replies come)")->capture_default_str()->check(CLI::NonNegativeNumber);
+    l->add_option("--count", load_.count, "Stop after this many commands")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1'000'000'000));
+    l->add_option("--seconds", seconds_, "Or after this many seconds")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 3600));
+    l->add_option("--rate", load_.rate,
+                  "Commands per second in all, latency counted from when each is due (0: as fast as replies come)")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
     l->add_option("--radius", load_.radius_km, "WHATSAT radius in km")->capture_default_str()->check(CLI::Range(0, 50));
     l->add_option("--bound", load_.bound, "WHATSAT result bound")->capture_default_str()->check(CLI::Range(0, 20));
     l->add_option("--label", load_.label, "A label copied into the result line")

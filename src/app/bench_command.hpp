@@ -15,14 +15,11 @@ public:
     // Adds `bench propagation` and `bench load` to `app`; `config_path` is the shared --config.
     bench_command(CLI::App& app, std::string& config_path);
 
-    bool parsed() const { return command_->parsed(); }
-    // Runs the parsed subcommand; returns the exit code.
+    // Runs the parsed subcommand (when `bench` was the command given); returns the exit code.
     int run() const;
 
 private:
-    CLI::App* command_;
     CLI::App* propagation_command_;
-    CLI::App* load_command_;
     std::string& config_path_;
     bench::propagation_options propagation_;
     bench::load_options load_;

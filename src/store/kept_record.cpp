@@ -24,7 +24,8 @@ std::string_view kept_record::client_id() const {
 }
 
 geo::coordinates kept_record::position() const {
-    return geo::parse_iso6709(protocol::at_line_field(at_line(), protocol::at_location_field)).value_or(geo::coordinates{});
+    return geo::parse_iso6709(protocol::at_line_field(at_line(), protocol::at_location_field))
+        .value_or(geo::coordinates{});
 }
 
 } // namespace herd::store
