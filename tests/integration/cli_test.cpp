@@ -17,6 +17,16 @@ namespace {
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
+// The JSON line `herd bench load` printed; a failure of the test (and an empty object) when
+// the run did not succeed.
+boost::json::object load_result(const run_result& run) {
+    if (run.status != 0) {
+        ADD_FAILURE() << "herd bench load exited with " << run.status << ": " << run.err;
+        return {};
+    }
+    return boost::json::parse(run.out).as_object();
+}
+
 class cli_test : public testing::Test {
 protected:
     scratch_dir dir_;
@@ -25,6 +35,13 @@ protected:
         herd_.links = {{"Alpha", "Beta"}};
         return herd_.write_config(dir_);
     }();
+
+    // `herd bench load --to Alpha ARGS --config ...`, run to completion.
+    boost::json::object load_alpha(std::vector<std::string> args) const {
+        args.insert(args.begin(), {"bench", "load", "--to", "Alpha"});
+        args.insert(args.end(), {"--config", config_});
+        return load_result(run_herd(args, dir_.path(), "", 60s));
+    }
 };
 
 TEST_F(cli_test, help_is_there_for_every_command) {
@@ -198,11 +215,8 @@ TEST_F(cli_test, bench_propagation_to_an_unknown_member_is_a_config_error) {
 
 TEST_F(cli_test, bench_load_keeps_commands_in_flight_and_reports_every_answer) {
     const auto alpha = start_member("Alpha", herd_.ports.at("Alpha"), config_, dir_.path());
-    const auto iamat = run_herd({"bench", "load", "--to", "Alpha", "--mode", "iamat", "-n", "4", "-k", "8", "--ids",
-                                 "50", "--count", "400", "--seconds", "30", "--label", "unit", "--config", config_},
-                                dir_.path(), "", 60s);
-    ASSERT_EQ(iamat.status, 0) << iamat.err;
-    const auto json = boost::json::parse(iamat.out).as_object();
+    const auto json = load_alpha(
+        {"--mode", "iamat", "-n", "4", "-k", "8", "--ids", "50", "--count", "400", "--seconds", "30", "--label", "unit"});
     EXPECT_EQ(json.at("mode").as_string(), "iamat");
     EXPECT_EQ(json.at("label").as_string(), "unit");
     EXPECT_EQ(json.at("connections").as_int64(), 4);
@@ -217,29 +231,18 @@ TEST_F(cli_test, bench_load_keeps_commands_in_flight_and_reports_every_answer) {
     line_client client(herd_.ports.at("Alpha"));
     client.send("WHATSAT bench49 0 0\n");
     EXPECT_TRUE(client.read_lines(1).starts_with("AT Alpha ")) << "bench49 unknown";
-    const auto whatsat = run_herd({"bench", "load", "--to", "Alpha", "--mode", "whatsat", "-n", "2", "-k", "4",
-                                   "--ids", "50", "--count", "100", "--config", config_},
-                                  dir_.path(), "", 60s);
-    ASSERT_EQ(whatsat.status, 0) << whatsat.err;
-    const auto whatsat_json = boost::json::parse(whatsat.out).as_object();
+    const auto whatsat_json = load_alpha({"--mode", "whatsat", "-n", "2", "-k", "4", "--ids", "50", "--count", "100"});
     EXPECT_EQ(whatsat_json.at("answered").as_int64(), 100);
     EXPECT_EQ(whatsat_json.at("errors").as_int64(), 0);
 
     // IDs nobody reported: every WHATSAT is answered `?`, and counted as an error.
-    const auto unknown = run_herd({"bench", "load", "--to", "Alpha", "--mode", "whatsat", "--prefix", "ghost",
-                                   "-n", "1", "-k", "2", "--count", "10", "--config", config_},
-                                  dir_.path(), "", 60s);
-    ASSERT_EQ(unknown.status, 0) << unknown.err;
-    EXPECT_EQ(boost::json::parse(unknown.out).as_object().at("errors").as_int64(), 10);
+    const auto unknown = load_alpha({"--mode", "whatsat", "--prefix", "ghost", "-n", "1", "-k", "2", "--count", "10"});
+    EXPECT_EQ(unknown.at("errors").as_int64(), 10);
 }
 
 TEST_F(cli_test, bench_load_idle_holds_connections_open_without_sending) {
     const auto alpha = start_member("Alpha", herd_.ports.at("Alpha"), config_, dir_.path());
-    const auto result = run_herd({"bench", "load", "--to", "Alpha", "--mode", "idle", "-n", "20", "--seconds", "1",
-                                  "--config", config_},
-                                 dir_.path(), "", 30s);
-    ASSERT_EQ(result.status, 0) << result.err;
-    EXPECT_EQ(boost::json::parse(result.out).as_object().at("answered").as_int64(), 0);
+    EXPECT_EQ(load_alpha({"--mode", "idle", "-n", "20", "--seconds", "1"}).at("answered").as_int64(), 0);
     const bool all_logged = wait_until(
         [&] {
             const std::string log = dir_.read("logs/Alpha.log");
@@ -258,11 +261,9 @@ TEST_F(cli_test, bench_load_against_the_echo_ceiling) {
     const std::uint16_t port = free_port();
     herd_process echo({std::to_string(port)}, dir_.path(), "echo", "/dev/null", ECHO_SERVER_BINARY);
     ASSERT_TRUE(wait_until([&] { return port_accepts(port); }, 10s)) << echo.err();
-    const auto result = run_herd({"bench", "load", "--address", "127.0.0.1:" + std::to_string(port), "-n", "3", "-k",
-                                  "16", "--count", "3000"},
-                                 dir_.path(), "", 60s);
-    ASSERT_EQ(result.status, 0) << result.err;
-    const auto json = boost::json::parse(result.out).as_object();
+    const auto json = load_result(run_herd(
+        {"bench", "load", "--address", "127.0.0.1:" + std::to_string(port), "-n", "3", "-k", "16", "--count", "3000"},
+        dir_.path(), "", 60s));
     EXPECT_EQ(json.at("answered").as_int64(), 3000);
     EXPECT_EQ(json.at("errors").as_int64(), 0); // every line came back as sent
 }
@@ -294,11 +295,7 @@ TEST_F(cli_test, bench_load_paced_stops_at_the_deadline) {
     const auto alpha = start_member("Alpha", herd_.ports.at("Alpha"), config_, dir_.path());
     // 4 connections at 1 command per second in all: each is due every 4 s, staggered by 1 s,
     // so in 2 s only the first two are due; the others must not hold the run open.
-    const auto result = run_herd({"bench", "load", "--to", "Alpha", "-n", "4", "--rate", "1", "--seconds", "2",
-                                  "--config", config_},
-                                 dir_.path(), "", 30s);
-    ASSERT_EQ(result.status, 0) << result.err;
-    const auto json = boost::json::parse(result.out).as_object();
+    const auto json = load_alpha({"-n", "4", "--rate", "1", "--seconds", "2"});
     EXPECT_GE(json.at("answered").as_int64(), 2);
     EXPECT_LE(json.at("answered").as_int64(), 3);
     EXPECT_LT(json.at("seconds").to_number<double>(), 3.0);
