@@ -9,7 +9,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <spdlog/spdlog.h>
 
 #include "app/commands.hpp"
 #include "herd/config.hpp"
@@ -70,7 +69,6 @@ int serve(const std::string& name, const std::string& config_path) {
             places = places::make_backend(io.get_executor(), config.places, *log);
         } catch (const config::config_error& error) {
             std::fprintf(stderr, "herd: %s: %s\n", config.source.c_str(), error.what());
-            spdlog::shutdown();
             return exit_bad_config;
         }
         server::member member(io.get_executor(), config, name, std::move(secret), *places, log);
@@ -99,11 +97,9 @@ int serve(const std::string& name, const std::string& config_path) {
         });
         io.run();
         log->info("{} stopped", name);
-        spdlog::shutdown();
         return exit_ok;
     } catch (const std::exception& error) {
         std::fprintf(stderr, "herd: %s: %s\n", name.c_str(), error.what());
-        spdlog::shutdown();
         return exit_failure;
     }
 }

@@ -9,10 +9,11 @@
 
 namespace herd::server {
 
-// The member's logger: asynchronous (a full queue drops the oldest entries rather than
-// block the event loop), writing `<log_dir>/<name>.log` with timestamps, at `level` and
-// above (spdlog's names: debug, info, warn, error, off); warnings and errors also to stderr.
-// Creates log_dir. Throws std::runtime_error when it cannot.
+// The member's logger, writing `<log_dir>/<name>.log` with timestamps, at `level` and above
+// (spdlog's names: debug, info, warn, error, off); warnings and errors also to stderr. The
+// file is written in batches by a thread of its own (batched_file_sink): logging an entry
+// costs the event loop its formatting, not a system call. Creates log_dir. Throws
+// std::runtime_error when it cannot.
 std::shared_ptr<spdlog::logger> make_member_logger(const std::string& log_dir, const std::string& name,
                                                    const std::string& level = "info");
 
