@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdint>
+#include <utility>
 
 namespace herd::geo {
 namespace {
@@ -51,9 +52,10 @@ double to_double(std::string_view text) {
     return value;
 }
 
-// Parses one signed component at the start of `text`; advances `text` past it.
-std::optional<double> take_component(std::string_view& text, std::size_t max_int_digits,
-                                     std::uint64_t max_whole) {
+// Checks one signed component at the start of `text` and returns it (sign included);
+// advances `text` past it.
+std::optional<std::string_view> take_component(std::string_view& text, std::size_t max_int_digits,
+                                               std::uint64_t max_whole) {
     if (text.empty() || (text[0] != '+' && text[0] != '-')) {
         return std::nullopt;
     }
@@ -62,15 +64,18 @@ std::optional<double> take_component(std::string_view& text, std::size_t max_int
     if (!span || !within(body, *span, max_whole)) {
         return std::nullopt;
     }
-    const bool negative = text[0] == '-';
-    const double magnitude = to_double(body.substr(0, span->length));
-    text.remove_prefix(1 + span->length);
-    return negative ? -magnitude : magnitude;
+    const std::string_view component = text.substr(0, 1 + span->length);
+    text.remove_prefix(component.size());
+    return component;
 }
 
-} // namespace
+double signed_value(std::string_view component) {
+    const double magnitude = to_double(component.substr(1));
+    return component[0] == '-' ? -magnitude : magnitude;
+}
 
-std::optional<coordinates> parse_iso6709(std::string_view text) {
+// The two components of an ISO 6709 text, checked, or nothing.
+std::optional<std::pair<std::string_view, std::string_view>> split_iso6709(std::string_view text) {
     const auto latitude = take_component(text, 2, 90);
     if (!latitude) {
         return std::nullopt;
@@ -79,8 +84,20 @@ std::optional<coordinates> parse_iso6709(std::string_view text) {
     if (!longitude || !text.empty()) {
         return std::nullopt;
     }
-    return coordinates{*latitude, *longitude};
+    return std::pair{*latitude, *longitude};
 }
+
+} // namespace
+
+std::optional<coordinates> parse_iso6709(std::string_view text) {
+    const auto components = split_iso6709(text);
+    if (!components) {
+        return std::nullopt;
+    }
+    return coordinates{signed_value(components->first), signed_value(components->second)};
+}
+
+bool is_iso6709(std::string_view text) { return split_iso6709(text).has_value(); }
 
 std::optional<double> parse_bounded_decimal(std::string_view text, unsigned max_whole) {
     std::size_t zeros = 0;

@@ -16,6 +16,9 @@ struct coordinates {
 // on the digits, so "+90.000000000000000001" is rejected).
 std::optional<coordinates> parse_iso6709(std::string_view text);
 
+// True exactly when parse_iso6709(text) would succeed; converts nothing.
+bool is_iso6709(std::string_view text);
+
 // Parses an unsigned decimal `D+[.D+]` no greater than `max_whole` (checked exactly).
 // At most 18 integer digits after leading zeros.
 std::optional<double> parse_bounded_decimal(std::string_view text, unsigned max_whole);

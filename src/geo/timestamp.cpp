@@ -35,15 +35,18 @@ std::optional<nanoseconds> parse_posix_time(std::string_view text) {
         if (digits.empty()) {
             return std::nullopt;
         }
-        std::int64_t scale = ns_per_second;
+        std::size_t kept = 0; // digits past the ninth are checked, not counted
         for (const char c : digits) {
             if (!is_digit(c)) {
                 return std::nullopt;
             }
-            if (scale > 1) {
-                scale /= 10;
-                fraction += (c - '0') * scale;
+            if (kept < 9) {
+                fraction = fraction * 10 + (c - '0');
+                ++kept;
             }
+        }
+        for (; kept < 9; ++kept) {
+            fraction *= 10;
         }
     }
     return seconds * ns_per_second + fraction;

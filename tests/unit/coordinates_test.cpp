@@ -37,6 +37,16 @@ TEST(coordinates, digit_counts_follow_the_pattern) {
     EXPECT_FALSE(parse_iso6709("+1"));
 }
 
+TEST(coordinates, the_check_alone_agrees_with_the_parse) {
+    for (const char* text : {"-33.8670522+151.1957362", "+34-118", "+90.000000000000000000000-180.0000000000000000000",
+                             "+90.000000000000000000001+0", "+0+181", "+123+1", "+1+1234", "+1.+1", "+1+1.", "", "+",
+                             "+1", "+1+1 ", "34-118", "+1-1-1"}) {
+        EXPECT_EQ(is_iso6709(text), parse_iso6709(text).has_value()) << text;
+    }
+    EXPECT_TRUE(is_iso6709("+34.068930-118.445127"));
+    EXPECT_FALSE(is_iso6709("+34.068930-118.445127x"));
+}
+
 TEST(bounded_decimal, parses_and_bounds) {
     EXPECT_DOUBLE_EQ(*parse_bounded_decimal("0", 50), 0);
     EXPECT_DOUBLE_EQ(*parse_bounded_decimal("12.5", 50), 12.5);
