@@ -7,6 +7,7 @@
 
 #include "places/json_format.hpp"
 #include "places/offline_places.hpp"
+#include "herd/peer_message.hpp"
 #include "protocol/command.hpp"
 #include "protocol/line_splitter.hpp"
 #include "protocol/reply.hpp"
@@ -55,7 +56,7 @@ void store_merge_newer(benchmark::State& state) {
     const auto clients = static_cast<std::size_t>(state.range(0));
     std::vector<store::location_record> records;
     for (std::size_t i = 0; i < clients; ++i) {
-        records.push_back({"AT Clark +0.000000001 client-" + std::to_string(i) + " +1+1 1", 0, {1, 1}});
+        records.push_back({"AT Clark +0.000000001 client-" + std::to_string(i) + " +1+1 1", 0});
     }
     std::int64_t time = 0;
     std::size_t i = 0;
@@ -66,6 +67,26 @@ void store_merge_newer(benchmark::State& state) {
     }
 }
 BENCHMARK(store_merge_newer)->Arg(1000)->Arg(1'000'000);
+
+// What a neighbour does with each update it hears: check the AT line, then merge it, over
+// 10,000 clients (bench/run's load), each update newer than the last.
+void peer_update(benchmark::State& state) {
+    constexpr std::size_t clients = 10'000;
+    std::vector<std::string> lines;
+    for (std::size_t i = 0; i < clients; ++i) {
+        lines.push_back("AT Bailey +0.000213771 load-" + std::to_string(i) + " +34.068930-118.445127 " +
+                        std::to_string(1'795'443'193 + i) + ".560389558");
+    }
+    store::location_store store;
+    std::size_t i = 0;
+    for (auto _ : state) {
+        auto update = peer::parse_at_line(lines[i % clients]);
+        update->record.client_time_ns += static_cast<std::int64_t>(i / clients); // newer each lap
+        benchmark::DoNotOptimize(store.merge(update->record));
+        ++i;
+    }
+}
+BENCHMARK(peer_update);
 
 // The real gazetteer when `make setup` fetched it, else the test fixture.
 const places::offline_places& gazetteer() {

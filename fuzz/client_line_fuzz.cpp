@@ -11,6 +11,7 @@
 #include "protocol/command.hpp"
 #include "protocol/line_splitter.hpp"
 #include "protocol/reply.hpp"
+#include "store/kept_record.hpp"
 
 namespace {
 
@@ -30,8 +31,9 @@ void handle(std::string_view line) {
         check(update->record.client_id() == iamat->client_id);
         check(update->record.at_line == at_line);
         check(update->record.client_time_ns == iamat->client_time_ns);
-        check(update->record.position.latitude == iamat->position.latitude);
-        check(update->record.position.longitude == iamat->position.longitude);
+        const herd::store::kept_record kept(update->record, update->record.client_id());
+        check(kept.position().latitude == iamat->position.latitude);
+        check(kept.position().longitude == iamat->position.longitude);
         herd::protocol::append_iamat_reply(out, at_line);
     } else if (const auto* invalid = std::get_if<herd::protocol::invalid_command>(&command)) {
         herd::protocol::append_invalid_reply(out, invalid->trimmed);

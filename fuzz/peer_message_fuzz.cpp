@@ -6,7 +6,9 @@
 #include <string_view>
 #include <variant>
 
+#include "geo/coordinates.hpp"
 #include "herd/peer_message.hpp"
+#include "protocol/reply.hpp"
 #include "store/kept_record.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -16,12 +18,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (update->record.at_line != line || update->record.origin().empty() || update->record.client_id().empty()) {
             __builtin_trap();
         }
-        const herd::store::kept_record kept(update->record);
+        const herd::store::kept_record kept(update->record, update->record.client_id());
         const auto position = kept.position();
-        if (kept.at_line() != line || kept.client_id() != update->record.client_id() ||
-            kept.client_time_ns() != update->record.client_time_ns ||
-            position.latitude != update->record.position.latitude ||
-            position.longitude != update->record.position.longitude) {
+        const auto parsed = herd::geo::parse_iso6709(
+            herd::protocol::at_line_field(line, herd::protocol::at_location_field)); // checked: it parses
+        if (!parsed || kept.at_line() != line || kept.client_id() != update->record.client_id() ||
+            kept.client_time_ns() != update->record.client_time_ns || position.latitude != parsed->latitude ||
+            position.longitude != parsed->longitude) {
             __builtin_trap();
         }
     }

@@ -12,28 +12,15 @@ namespace {
 
 constexpr std::string_view magic = "HERD ";
 
-// Splits on single spaces into exactly N fields; false on any other count or empty field.
-template <std::size_t N>
-bool split_exact(std::string_view line, std::array<std::string_view, N>& fields) {
-    for (std::size_t i = 0; i < N; ++i) {
-        const std::size_t space = i + 1 < N ? line.find(' ') : std::string_view::npos;
-        if (i + 1 < N && space == std::string_view::npos) {
-            return false;
-        }
-        fields[i] = line.substr(0, space);
-        if (fields[i].empty()) {
-            return false;
-        }
-        line.remove_prefix(space == std::string_view::npos ? line.size() : space + 1);
-    }
-    return true;
-}
-
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// The longest difference geo::append_signed_seconds writes: a sign, the ten digits of
+// 2^63 ns in seconds, a point and nine digits.
+constexpr std::size_t max_difference_bytes = 21;
 
 // `+S.NNNNNNNNN` or `-S.NNNNNNNNN`, as geo::append_signed_seconds writes it.
 bool valid_difference(std::string_view text) {
-    if (text.size() < 12 || (text[0] != '+' && text[0] != '-')) {
+    if (text.size() < 12 || text.size() > max_difference_bytes || (text[0] != '+' && text[0] != '-')) {
         return false;
     }
     const std::size_t point = text.size() - 10;
@@ -48,13 +35,24 @@ bool valid_difference(std::string_view text) {
     return true;
 }
 
-bool has_white_space(std::string_view text) {
-    for (const char c : text) {
-        if (protocol::is_space(c)) {
-            return true;
+// Splits on single spaces into exactly N fields, in one pass; false on any other count, an
+// empty field or any other white space.
+template <std::size_t N>
+bool split_fields(std::string_view line, std::array<std::string_view, N>& fields) {
+    std::size_t count = 0;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i <= line.size(); ++i) {
+        if (i == line.size() || line[i] == ' ') {
+            if (i == start || count == N) {
+                return false;
+            }
+            fields[count++] = line.substr(start, i - start);
+            start = i + 1;
+        } else if (protocol::is_space(line[i])) {
+            return false;
         }
     }
-    return false;
+    return count == N;
 }
 
 } // namespace
@@ -63,23 +61,18 @@ bool is_handshake(std::string_view line) { return line.starts_with(magic); }
 
 std::optional<update> parse_at_line(std::string_view line) {
     std::array<std::string_view, 6> f;
-    if (!split_exact(line, f) || f[0] != "AT") {
+    if (!split_fields(line, f) || f[0] != "AT") {
         return std::nullopt;
     }
-    for (const auto field : f) {
-        if (has_white_space(field)) {
-            return std::nullopt;
-        }
-    }
-    if (f[1].size() > 64 || !valid_difference(f[2]) || f[3].size() > protocol::max_client_id_bytes) {
+    if (f[1].size() > 64 || !valid_difference(f[2]) || f[3].size() > protocol::max_client_id_bytes ||
+        !geo::is_iso6709(f[4])) {
         return std::nullopt;
     }
-    const auto position = geo::parse_iso6709(f[4]);
     const auto time = geo::parse_posix_time(f[5]);
-    if (!position || !time) {
+    if (!time) {
         return std::nullopt;
     }
-    return update{store::location_record{std::string(line), *time, *position}};
+    return update{store::location_record{std::string(line), *time}};
 }
 
 message parse_message(std::string_view line) {
@@ -98,7 +91,7 @@ message parse_message(std::string_view line) {
     if (!is_handshake(line)) {
         return malformed{};
     }
-    if (std::array<std::string_view, 6> six; split_exact(line, six)) {
+    if (std::array<std::string_view, 6> six; split_fields(line, six)) {
         if (six[2] == "HELLO") {
             return hello{six[1], six[3], six[4], six[5]};
         }
@@ -107,7 +100,7 @@ message parse_message(std::string_view line) {
         }
     }
     std::array<std::string_view, 4> four;
-    if (split_exact(line, four) && four[1] == protocol_version) {
+    if (split_fields(line, four) && four[1] == protocol_version) {
         if (four[2] == "WELCOME") {
             return welcome{four[3]};
         }

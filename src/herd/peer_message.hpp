@@ -12,9 +12,9 @@
 namespace herd::peer {
 
 // Version 2 of the member-to-member wire format (docs/peer-protocol.md): LF-terminated lines.
-inline constexpr std::string_view protocol_version = "2";
+inline constexpr std::string_view protocol_version = "3";
 
-// `HERD 2 HELLO <from> <to> <nonce>`: the dialling member introduces itself.
+// `HERD 3 HELLO <from> <to> <nonce>`: the dialling member introduces itself.
 // (`version` is whatever the line said, so another version can be refused by name.)
 struct hello {
     std::string_view version;
@@ -23,7 +23,7 @@ struct hello {
     std::string_view nonce;
 };
 
-// `HERD 2 CHALLENGE <name> <nonce> <proof>`: the accepting member proves it holds the
+// `HERD 3 CHALLENGE <name> <nonce> <proof>`: the accepting member proves it holds the
 // secret and sends its own nonce.
 struct challenge {
     std::string_view name;
@@ -31,17 +31,17 @@ struct challenge {
     std::string_view proof;
 };
 
-// `HERD 2 PROOF <proof>`: the dialling member proves it holds the secret.
+// `HERD 3 PROOF <proof>`: the dialling member proves it holds the secret.
 struct proof {
     std::string_view value;
 };
 
-// `HERD 2 WELCOME <name>`: the accepting member takes the link.
+// `HERD 3 WELCOME <name>`: the accepting member takes the link.
 struct welcome {
     std::string_view name;
 };
 
-// `HERD 2 REFUSED <reason>`: the accepting member refuses it and closes.
+// `HERD 3 REFUSED <reason>`: the accepting member refuses it and closes.
 struct refused {
     std::string_view reason;
 };

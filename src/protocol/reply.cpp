@@ -20,14 +20,22 @@ std::string make_at_line(std::string_view member, geo::nanoseconds arrival, cons
 }
 
 std::string_view at_line_field(std::string_view at_line, std::size_t index) {
-    for (std::size_t i = 0; i < index; ++i) {
-        const std::size_t space = at_line.find(' ');
-        if (space == std::string_view::npos) {
-            return {};
+    // A plain loop: fields are short, and a memchr call per field costs more than the scan.
+    std::size_t start = 0;
+    for (std::size_t i = 0; i < at_line.size() && index > 0; ++i) {
+        if (at_line[i] == ' ') {
+            start = i + 1;
+            --index;
         }
-        at_line.remove_prefix(space + 1);
     }
-    return at_line.substr(0, at_line.find(' '));
+    if (index > 0) {
+        return {};
+    }
+    std::size_t end = start;
+    while (end < at_line.size() && at_line[end] != ' ') {
+        ++end;
+    }
+    return at_line.substr(start, end - start);
 }
 
 std::string_view at_line_origin(std::string_view at_line) {

@@ -17,7 +17,7 @@ boost::asio::awaitable<void> request_handler::handle(std::string_view line, geo:
     const protocol::command command = protocol::parse_command(line);
     if (const auto* iamat = std::get_if<protocol::iamat_command>(&command)) {
         const store::location_record record{protocol::make_at_line(member_name_, arrival, *iamat),
-                                            iamat->client_time_ns, iamat->position};
+                                            iamat->client_time_ns};
         protocol::append_iamat_reply(out, record.at_line);
         if (store_.merge(record) && on_accepted_) {
             on_accepted_(record.at_line);

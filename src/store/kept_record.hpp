@@ -9,12 +9,13 @@
 
 namespace herd::store {
 
-// A record as the store keeps it, compactly: one heap block holding the AT line (the
-// client ID and position are read back out of it), and the client's time. 16 bytes plus
-// the line and its 4-byte length.
+// A record as the store keeps it, compactly: one heap block holding the AT line and where
+// in it the client ID is (the position is read back out of it), and the client's time.
+// 16 bytes plus the line and a 6-byte header.
 class kept_record {
 public:
-    explicit kept_record(const location_record& record);
+    // `client_id` is record.client_id(), a view into record.at_line.
+    kept_record(const location_record& record, std::string_view client_id);
 
     std::string_view at_line() const;
     geo::nanoseconds client_time_ns() const { return client_time_ns_; }
@@ -25,7 +26,14 @@ public:
     geo::coordinates position() const;
 
 private:
-    std::unique_ptr<char[]> block_; // std::uint32_t length, then the line's bytes
+    struct header {
+        std::uint32_t line_bytes;
+        std::uint8_t id_offset; // AT, an origin of at most 64 bytes and a difference come first
+        std::uint8_t id_bytes;  // at most protocol::max_client_id_bytes (255)
+    };
+    header read_header() const;
+
+    std::unique_ptr<char[]> block_; // a header (unaligned), then the line's bytes
     geo::nanoseconds client_time_ns_;
 };
 

@@ -3,7 +3,6 @@
 #include <string>
 #include <string_view>
 
-#include "geo/coordinates.hpp"
 #include "geo/timestamp.hpp"
 
 namespace herd::store {
@@ -26,7 +25,6 @@ bool supersedes(record_ref candidate, record_ref kept);
 struct location_record {
     std::string at_line;                 // the whole AT line, byte for byte, no line ending
     geo::nanoseconds client_time_ns = 0; // the client's own time of the report
-    geo::coordinates position;
 
     record_ref ref() const { return {client_time_ns, at_line}; }
     std::string_view origin() const { return ref().origin(); }

@@ -236,8 +236,8 @@ TEST(herd, a_separate_peer_port_carries_the_links_and_refuses_clients) {
 
     // The client port no longer takes handshakes: it answers them as bad client lines.
     line_client impostor(config.ports.at("Beta"));
-    impostor.send("HERD 2 HELLO Alpha Beta 00\n");
-    EXPECT_EQ(impostor.read_lines(1), "? HERD 2 HELLO Alpha Beta 00\n");
+    impostor.send("HERD 3 HELLO Alpha Beta 00\n");
+    EXPECT_EQ(impostor.read_lines(1), "? HERD 3 HELLO Alpha Beta 00\n");
     // And the peer port does not serve clients.
     line_client lost(beta_peer);
     lost.send("IAMAT k +1+1 9\n");

@@ -36,7 +36,7 @@ protected:
         std::string& answer, int receive_buffer = 0,
         const std::function<std::string(const std::string&)>& proof_for = nullptr) {
         const std::string nonce = "0123456789abcdef0123456789abcdef";
-        auto link = link_as("HERD 2 HELLO Alpha Zed " + nonce + "\n", answer, receive_buffer);
+        auto link = link_as("HERD 3 HELLO Alpha Zed " + nonce + "\n", answer, receive_buffer);
         std::istringstream fields(answer);
         std::string magic, version, word, name, zed_nonce, zed_proof;
         fields >> magic >> version >> word >> name >> zed_nonce >> zed_proof;
@@ -46,7 +46,7 @@ protected:
         last_challenge_nonce_ = zed_nonce;
         const std::string shown =
             proof_for ? proof_for(zed_nonce) : peer::dialer_proof(test_secret, "Alpha", "Zed", nonce, zed_nonce);
-        link->send("HERD 2 PROOF " + shown + "\n");
+        link->send("HERD 3 PROOF " + shown + "\n");
         answer = link->read_lines(1);
         return link;
     }
@@ -55,7 +55,7 @@ protected:
     std::unique_ptr<line_client> welcomed_link(int receive_buffer = 0) {
         std::string answer;
         auto link = authenticate(answer, receive_buffer);
-        EXPECT_EQ(answer, "HERD 2 WELCOME Zed\n");
+        EXPECT_EQ(answer, "HERD 3 WELCOME Zed\n");
         zed_digest_ = link->read_lines(1);
         EXPECT_TRUE(zed_digest_.starts_with("DIGEST ")) << zed_digest_;
         return link;
@@ -164,11 +164,11 @@ struct refusal_case {
 
 TEST_F(peer_link_test, handshakes_that_do_not_fit_the_config_are_refused_and_nothing_is_applied) {
     const std::vector<refusal_case> cases{
-        {"HERD 2 HELLO Nobody Zed n", "HERD 2 REFUSED Nobody is not a neighbour of Zed\n"},
-        {"HERD 1 HELLO Alpha Zed n", "HERD 2 REFUSED unsupported version 1 (this member speaks 2)\n"},
-        {"HERD 2 HELLO Alpha Zulu n", "HERD 2 REFUSED this is Zed, not Zulu\n"},
-        {"HERD 2 HELLO Zulu Zed n", "HERD 2 REFUSED Zed dials Zulu, not the other way\n"},
-        {"HERD 2 HELLO Alpha Zed", "HERD 2 REFUSED malformed handshake\n"},
+        {"HERD 3 HELLO Nobody Zed n", "HERD 3 REFUSED Nobody is not a neighbour of Zed\n"},
+        {"HERD 2 HELLO Alpha Zed n", "HERD 3 REFUSED unsupported version 2 (this member speaks 3)\n"},
+        {"HERD 3 HELLO Alpha Zulu n", "HERD 3 REFUSED this is Zed, not Zulu\n"},
+        {"HERD 3 HELLO Zulu Zed n", "HERD 3 REFUSED Zed dials Zulu, not the other way\n"},
+        {"HERD 3 HELLO Alpha Zed", "HERD 3 REFUSED malformed handshake\n"},
     };
     for (const auto& c : cases) {
         std::string answer;
@@ -185,7 +185,7 @@ TEST_F(peer_link_test, a_wrong_proof_is_refused_and_nothing_it_sends_is_applied)
     const auto link = authenticate(answer, 0, [](const std::string& zed_nonce) {
         return peer::dialer_proof("not-the-secret", "Alpha", "Zed", "0123456789abcdef0123456789abcdef", zed_nonce);
     });
-    EXPECT_EQ(answer, "HERD 2 REFUSED authentication failed\n");
+    EXPECT_EQ(answer, "HERD 3 REFUSED authentication failed\n");
     try {
         link->send("AT Alpha +0.000000001 forged +1+1 1\n");
     } catch (const std::runtime_error&) {
@@ -203,11 +203,11 @@ TEST_F(peer_link_test, a_recorded_proof_cannot_be_replayed) {
             recorded = peer::dialer_proof(test_secret, "Alpha", "Zed", "0123456789abcdef0123456789abcdef", zed_nonce);
             return recorded;
         });
-        ASSERT_EQ(answer, "HERD 2 WELCOME Zed\n");
+        ASSERT_EQ(answer, "HERD 3 WELCOME Zed\n");
     }
     std::string answer;
     const auto second = authenticate(answer, 0, [&](const std::string&) { return recorded; });
-    EXPECT_EQ(answer, "HERD 2 REFUSED authentication failed\n");
+    EXPECT_EQ(answer, "HERD 3 REFUSED authentication failed\n");
 }
 
 TEST_F(peer_link_test, a_malformed_message_ends_the_link_and_changes_nothing) {

@@ -10,7 +10,7 @@ namespace herd::store {
 namespace {
 
 location_record record(std::string origin, geo::nanoseconds time, std::string tail = "k +1+1 1") {
-    return location_record{"AT " + origin + " +0.000000001 " + tail, time, {1, 1}};
+    return location_record{"AT " + origin + " +0.000000001 " + tail, time};
 }
 
 TEST(location_store, keeps_the_first_record) {
@@ -101,6 +101,27 @@ TEST(location_store, bucket_digests_depend_on_the_records_not_their_order) {
     EXPECT_EQ(location_store().bucket_digest(bucket), 0u);
 }
 
+// Members compare these values across the herd: a change here changes the peer protocol
+// (bump peer::protocol_version and docs/peer-protocol.md with it).
+TEST(location_store, buckets_and_digests_are_the_peer_protocols_hash) {
+    const struct {
+        const char* line;
+        std::size_t bucket;
+        std::uint64_t digest;
+    } pinned[] = {
+        {"AT Clark +0.263873386 kiwi.cs.ucla.edu +34.068930-118.445127 1621464827.959498503", 30,
+         0xcc5d06e5c7d77385ull},
+        {"AT B +0.000000001 k +1+1 1", 177, 0xb1ab2bd736511502ull},
+    };
+    for (const auto& p : pinned) {
+        location_store store;
+        const location_record r{p.line, 1};
+        store.merge(r);
+        EXPECT_EQ(location_store::bucket_of(r.client_id()), p.bucket) << p.line;
+        EXPECT_EQ(store.bucket_digest(p.bucket), p.digest) << p.line;
+    }
+}
+
 TEST(location_store, clients_are_independent) {
     location_store store;
     store.merge(record("Bona", 5, "a +1+1 1"));
@@ -113,7 +134,7 @@ TEST(location_store, clients_are_independent) {
 TEST(location_store, keeps_the_line_and_reads_id_and_position_back_out_of_it) {
     location_store store;
     const location_record report{"AT Clark +0.263873386 kiwi.cs.ucla.edu +34.068930-118.445127 1621464827.959498503",
-                                 1621464827959498503, {34.06893, -118.445127}};
+                                 1621464827959498503};
     ASSERT_TRUE(store.merge(report));
     const kept_record* kept = store.find("kiwi.cs.ucla.edu");
     ASSERT_NE(kept, nullptr);

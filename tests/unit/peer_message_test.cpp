@@ -7,25 +7,25 @@ namespace {
 
 TEST(peer_message, handshake_lines_round_trip) {
     const std::string h = format_hello("Bona", "Clark", "n0nce");
-    EXPECT_EQ(h, "HERD 2 HELLO Bona Clark n0nce\n");
+    EXPECT_EQ(h, "HERD 3 HELLO Bona Clark n0nce\n");
     const auto parsed = parse_message(std::string_view(h).substr(0, h.size() - 1));
     const auto& hi = std::get<hello>(parsed);
-    EXPECT_EQ(hi.version, "2");
+    EXPECT_EQ(hi.version, "3");
     EXPECT_EQ(hi.from, "Bona");
     EXPECT_EQ(hi.to, "Clark");
     EXPECT_EQ(hi.nonce, "n0nce");
-    EXPECT_EQ(format_challenge("Clark", "n2", "p"), "HERD 2 CHALLENGE Clark n2 p\n");
-    const auto c = std::get<challenge>(parse_message("HERD 2 CHALLENGE Clark n2 p"));
+    EXPECT_EQ(format_challenge("Clark", "n2", "p"), "HERD 3 CHALLENGE Clark n2 p\n");
+    const auto c = std::get<challenge>(parse_message("HERD 3 CHALLENGE Clark n2 p"));
     EXPECT_EQ(c.name, "Clark");
     EXPECT_EQ(c.nonce, "n2");
     EXPECT_EQ(c.proof, "p");
-    EXPECT_EQ(format_proof("abc"), "HERD 2 PROOF abc\n");
-    EXPECT_EQ(std::get<proof>(parse_message("HERD 2 PROOF abc")).value, "abc");
-    EXPECT_EQ(std::get<welcome>(parse_message("HERD 2 WELCOME Clark")).name, "Clark");
-    EXPECT_EQ(format_welcome("Clark"), "HERD 2 WELCOME Clark\n");
-    EXPECT_EQ(std::get<refused>(parse_message("HERD 2 REFUSED not a neighbour")).reason, "not a neighbour");
+    EXPECT_EQ(format_proof("abc"), "HERD 3 PROOF abc\n");
+    EXPECT_EQ(std::get<proof>(parse_message("HERD 3 PROOF abc")).value, "abc");
+    EXPECT_EQ(std::get<welcome>(parse_message("HERD 3 WELCOME Clark")).name, "Clark");
+    EXPECT_EQ(format_welcome("Clark"), "HERD 3 WELCOME Clark\n");
+    EXPECT_EQ(std::get<refused>(parse_message("HERD 3 REFUSED not a neighbour")).reason, "not a neighbour");
     EXPECT_EQ(std::get<refused>(parse_message("HERD 7 REFUSED old")).reason, "old");
-    EXPECT_EQ(format_refused("why not"), "HERD 2 REFUSED why not\n");
+    EXPECT_EQ(format_refused("why not"), "HERD 3 REFUSED why not\n");
     EXPECT_TRUE(std::holds_alternative<ping>(parse_message("PING")));
     EXPECT_EQ(ping_line, "PING\n");
 }
@@ -43,8 +43,8 @@ TEST(peer_message, update_keeps_the_at_line_byte_for_byte) {
     EXPECT_EQ(u.record.at_line, line);
     EXPECT_EQ(u.record.origin(), "Clark");
     EXPECT_EQ(u.record.client_time_ns, 1621464827959498503);
-    EXPECT_DOUBLE_EQ(u.record.position.latitude, 34.068930);
     EXPECT_TRUE(parse_at_line("AT B -12.000000000 k +1+1 1"));
+    EXPECT_TRUE(parse_at_line("AT B -9223372036.854775808 k +1+1 1")); // the longest difference
 }
 
 TEST(peer_message, digests_round_trip) {
@@ -63,12 +63,18 @@ TEST(peer_message, malformed_lines_are_malformed) {
                              "AT Clark +0.263873386 k +91+1 1", "AT Clark +0.263873386 k +1+1 -1",
                              "AT Clark 0.263873386 k +1+1 1", "AT Clark +0.26387338x k +1+1 1",
                              "AT  Clark +0.263873386 k +1+1 1", "AT Clark +0.263873386 k +1+1 1 extra",
-                             "AT Clark\t+0.263873386 k +1+1 1", "HERD 2 HELLO Bona Clark", "HERD 2 WELCOME",
-                             "HERD 1 WELCOME Clark", "HERD 2 PROOF", "HERD 1 PROOF x", "HERD 2 CHALLENGE a b",
-                             "HERD 2 BYE x", "HERD 2 REFUSED ", "IAMAT k +1+1 1"}) {
+                             "AT Clark\t+0.263873386 k +1+1 1", "HERD 3 HELLO Bona Clark", "HERD 3 WELCOME",
+                             "HERD 1 WELCOME Clark", "HERD 3 PROOF", "HERD 1 PROOF x", "HERD 3 CHALLENGE a b",
+                             "HERD 3 BYE x", "HERD 3 REFUSED ", "IAMAT k +1+1 1", "HERD 3 WELCOME Clark extra",
+                             "HERD 3 HELLO Bona Clark n0nce\tx"}) {
         EXPECT_TRUE(std::holds_alternative<malformed>(parse_message(line))) << line;
     }
     EXPECT_FALSE(parse_at_line("AT Clark +0.263873386 " + std::string(256, 'k') + " +1+1 1"));
+    EXPECT_FALSE(parse_at_line("AT Clark +0" + std::string(10, '0') + ".263873386 k +1+1 1")); // 22 bytes
+    EXPECT_FALSE(parse_at_line("AT " + std::string(65, 'C') + " +0.263873386 k +1+1 1"));
+    EXPECT_FALSE(parse_at_line("AT Clark +0.263873386 k +1+1 1 "));
+    EXPECT_FALSE(parse_at_line(" AT Clark +0.263873386 k +1+1 1"));
+    EXPECT_FALSE(parse_at_line("AT Clark +0.263873386 k +1+1\v1"));
 }
 
 } // namespace
