@@ -11,6 +11,7 @@
 #include "protocol/command.hpp"
 #include "protocol/line_splitter.hpp"
 #include "protocol/reply.hpp"
+#include "server/log.hpp"
 #include "store/location_store.hpp"
 
 namespace {
@@ -87,6 +88,16 @@ void peer_update(benchmark::State& state) {
     }
 }
 BENCHMARK(peer_update);
+
+// One entry of a member's log as a client line makes it (formatted, then handed to the
+// batched file writer), into a file under /tmp.
+void log_client_line(benchmark::State& state) {
+    const auto log = server::make_member_logger("/tmp/herd-microbench-log", "Bench");
+    for (auto _ : state) {
+        log->info("client {} < {}", 12345, server::escaped{iamat_line});
+    }
+}
+BENCHMARK(log_client_line);
 
 // The real gazetteer when `make setup` fetched it, else the test fixture.
 const places::offline_places& gazetteer() {

@@ -53,7 +53,8 @@ bench_command::bench_command(CLI::App& app, std::string& config_path) : config_p
         ->capture_default_str()
         ->check(CLI::Range(1, 3600));
     l->add_option("--rate", load_.rate,
-                  "Commands per second in all, latency counted from when each is due (0: as fast as replies come)")
+                  "Commands per second in all, released on a 200 us grid, latency counted from when each is due (0: as fast as "
+                  "replies come)")
         ->capture_default_str()
         ->check(CLI::NonNegativeNumber);
     l->add_option("--radius", load_.radius_km, "WHATSAT radius in km")->capture_default_str()->check(CLI::Range(0, 50));

@@ -24,6 +24,15 @@ using tcp = asio::ip::tcp;
 using steady = std::chrono::steady_clock;
 constexpr auto stop_grace = std::chrono::seconds(5); // for replies still owed at the end
 
+// Paced commands go out on a shared grid: `due` rounded up to a multiple of pacing_tick after
+// `start`. Connections due in the same tick wake on one timer expiry; a wake-up per command
+// made the generator itself the machine's biggest consumer at 27,000 paced IAMATs/s (44%).
+constexpr auto pacing_tick = std::chrono::microseconds(200);
+steady::time_point on_pacing_grid(steady::time_point start, steady::time_point due) {
+    const auto ticks = (due - start + pacing_tick - steady::duration(1)) / pacing_tick;
+    return start + ticks * pacing_tick;
+}
+
 const char* mode_name(load_mode mode) {
     switch (mode) {
     case load_mode::iamat:
@@ -145,9 +154,9 @@ asio::awaitable<void> drive(tcp::socket socket, run_state& state, std::size_t in
             // so a server that falls behind is not flattered (no coordinated omission).
             steady::time_point due{};
             if (interval.count() > 0 && in_flight == 0 && state.may_issue()) {
-                pacer.expires_at(std::min(next_send, state.deadline()));
+                due = on_pacing_grid(state.started, next_send);
+                pacer.expires_at(std::min(due, state.deadline()));
                 co_await pacer.async_wait(asio::use_awaitable);
-                due = next_send;
                 next_send += interval;
             }
             out.clear();
