@@ -23,11 +23,8 @@ batched_file_sink::batched_file_sink(const std::string& path, settings limits)
 }
 
 batched_file_sink::~batched_file_sink() {
-    {
-        const std::lock_guard lock(mutex_);
-        stopping_ = true;
-    }
-    wake_.notify_one();
+    stopping_.store(true);
+    ready_.release();
     writer_.join();
     ::close(fd_);
 }
@@ -42,46 +39,68 @@ void batched_file_sink::sink_it_(const spdlog::details::log_msg& msg) {
     }
     spdlog::memory_buf_t formatted;
     formatter_->format(msg, formatted);
-    const bool first_of_batch = pending_.empty();
     pending_.append(formatted.data(), formatted.size());
-    const bool batch_full = !urgent_ && pending_.size() >= limits_.batch_bytes;
-    urgent_ = urgent_ || batch_full;
-    if (first_of_batch || batch_full) {
-        wake_.notify_one(); // at most twice a batch; no system call unless the writer waits
+    if (pending_.size() >= limits_.batch_bytes && hand_off_locked()) {
+        ready_.release(); // one wake-up per batch, and only if the writer sleeps
     }
 }
 
 void batched_file_sink::flush_() {
-    urgent_ = true;
-    wake_.notify_one();
+    if (!pending_.empty() && !hand_off_locked()) {
+        flush_wanted_.store(true); // the writer takes pending_ once the batch in hand is written
+    }
+    ready_.release();
+}
+
+bool batched_file_sink::hand_off_locked() {
+    if (handoff_busy_.load(std::memory_order_acquire)) {
+        return false;
+    }
+    if (dropped_ > 0) {
+        const std::string text = fmt::format("{} log entries dropped: the log file did not keep up", dropped_);
+        spdlog::memory_buf_t note;
+        formatter_->format(spdlog::details::log_msg(logger_name_, spdlog::level::warn, text), note);
+        pending_.append(note.data(), note.size());
+        dropped_ = 0;
+    }
+    std::swap(pending_, handoff_);
+    handoff_busy_.store(true, std::memory_order_release);
+    return true;
 }
 
 void batched_file_sink::write_loop() {
-    std::string writing;
-    std::unique_lock lock(mutex_);
     for (;;) {
-        wake_.wait(lock, [this] { return !pending_.empty() || stopping_; });
-        wake_.wait_for(lock, limits_.interval, [this] { return urgent_ || stopping_; });
-        std::swap(pending_, writing);
-        urgent_ = false;
-        if (const std::size_t dropped = std::exchange(dropped_, 0); dropped > 0) {
-            const std::string text = fmt::format("{} log entries dropped: the log file did not keep up", dropped);
-            spdlog::memory_buf_t note;
-            formatter_->format(spdlog::details::log_msg(logger_name_, spdlog::level::warn, text), note);
-            writing.append(note.data(), note.size());
+        const bool woken = ready_.try_acquire_for(limits_.interval);
+        write_handoff();
+        if (woken && !flush_wanted_.exchange(false) && !stopping_.load()) {
+            continue; // a full batch, written: no need to look at pending_
         }
-        const bool stop = stopping_;
-        lock.unlock();
-        write_all(writing);
-        writing.clear();
-        if (writing.capacity() > 4 * limits_.batch_bytes) {
-            std::string().swap(writing); // after a burst, do not keep its size
+        {
+            const std::lock_guard lock(mutex_);
+            if (!pending_.empty() || dropped_ > 0) {
+                hand_off_locked(); // fails only if a caller handed off meanwhile: written next
+            }
         }
-        lock.lock();
-        if (stop && pending_.empty()) {
-            return;
+        write_handoff();
+        if (stopping_.load()) {
+            const std::lock_guard lock(mutex_);
+            if (pending_.empty() && dropped_ == 0 && !handoff_busy_.load(std::memory_order_acquire)) {
+                return;
+            }
         }
     }
+}
+
+void batched_file_sink::write_handoff() {
+    if (!handoff_busy_.load(std::memory_order_acquire)) {
+        return;
+    }
+    write_all(handoff_);
+    handoff_.clear();
+    if (handoff_.capacity() > 4 * limits_.batch_bytes) {
+        std::string().swap(handoff_); // after a burst, do not keep its size
+    }
+    handoff_busy_.store(false, std::memory_order_release);
 }
 
 void batched_file_sink::write_all(const std::string& bytes) {

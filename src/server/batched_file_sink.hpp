@@ -1,9 +1,10 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <mutex>
+#include <semaphore>
 #include <string>
 #include <thread>
 
@@ -11,12 +12,13 @@
 
 namespace herd::server {
 
-// A log file written in batches: an entry is formatted into memory on the caller's thread
-// (no system call, no wake-up), and a writer thread appends the whole batch with one write()
-// every `interval`, as soon as `batch_bytes` are waiting, or on flush(). When the file cannot
-// keep up and `max_pending_bytes` already wait, new entries are dropped and counted, and the
-// log says how many, rather than make the caller wait or grow without bound. Destroying the
-// sink writes everything still waiting. Thread-safe.
+// A log file written in batches: an entry is formatted into memory on the caller's thread,
+// and a writer thread appends whole batches with one write() each. A batch goes to the
+// writer as soon as `batch_bytes` wait (handed over without a lock the writer holds: one
+// wake-up per batch, no mutex ping-pong), or when `interval` passes, or on flush(). When the
+// file cannot keep up and `max_pending_bytes` already wait, new entries are dropped and
+// counted, and the log says how many, rather than make the caller wait or grow without
+// bound. Destroying the sink writes everything still waiting. Thread-safe.
 class batched_file_sink final : public spdlog::sinks::base_sink<std::mutex> {
 public:
     struct settings {
@@ -39,19 +41,26 @@ protected:
     void flush_() override;
 
 private:
+    // With mutex_ held: moves pending_ (and a note of entries dropped) into handoff_ and
+    // marks it the writer's. False when the writer still has the previous batch.
+    bool hand_off_locked();
     void write_loop();
+    // Writes the handed-off batch, if any, and gives handoff_ back.
+    void write_handoff();
     void write_all(const std::string& bytes);
 
     int fd_;
     settings limits_;
-    std::string pending_;     // formatted entries not yet handed to the writer
-    std::size_t dropped_ = 0; // entries dropped since the writer last reported
-    std::string logger_name_; // for the writer's own entries
-    bool urgent_ = false;     // write without waiting for the interval
-    bool stopping_ = false;
-    bool write_failed_ = false;    // the writer's alone
-    std::condition_variable wake_; // waits on base_sink's mutex_
-    std::thread writer_;           // started last: uses everything above
+    std::string pending_;     // formatted entries not yet handed over (under mutex_)
+    std::size_t dropped_ = 0; // entries dropped since the last note (under mutex_)
+    std::string logger_name_; // for the sink's own entries (under mutex_)
+    std::string handoff_;     // a batch: the writer's while handoff_busy_, else under mutex_
+    std::atomic<bool> handoff_busy_{false};
+    std::atomic<bool> flush_wanted_{false}; // take pending_ after the batch in hand
+    std::atomic<bool> stopping_{false};
+    std::counting_semaphore<> ready_{0}; // released when there is work for the writer
+    bool write_failed_ = false;          // the writer's alone
+    std::thread writer_;                 // started last: uses everything above
 };
 
 } // namespace herd::server
