@@ -38,7 +38,6 @@ struct limits_config {
     std::size_t max_output_bytes = 1 << 20;          // replies buffered per client before writing
     std::size_t peer_queue_bytes = 8 << 20;          // a peer link queueing more is dropped
     std::chrono::milliseconds peer_heartbeat{500};   // an idle link sends PING this often
-    std::chrono::microseconds peer_coalesce{100};    // a busy link writes at most once per this
     std::chrono::milliseconds peer_timeout{3'000};   // a link silent this long is dead
     std::chrono::milliseconds peer_connect_timeout{2'000}; // connect + handshake
     std::chrono::milliseconds peer_backoff_max{2'000};     // cap of the redial back-off

@@ -18,7 +18,6 @@ namespace asio = boost::asio;
 using steady = std::chrono::steady_clock;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t catch_up_batch_bytes = 64 * 1024;
-constexpr std::size_t coalesce_bytes = 16 * 1024; // a batch this big goes without waiting
 constexpr std::size_t max_peer_line_bytes = 8192; // a DIGEST line is 4 KiB; an AT line far shorter
 
 } // namespace
@@ -147,19 +146,10 @@ asio::awaitable<void> peer_link::write_loop() {
             fill_catch_up();
         }
         if (queue_.empty()) {
-            writer_idle_ = true;
             wake_.expires_at(steady::time_point::max());
             co_await wake_.async_wait(use_tuple);
-            writer_idle_ = false;
             continue;
         }
-        if (const auto due = last_write_started_ + limits_.peer_coalesce;
-            steady::now() < due && queue_.size() < coalesce_bytes) {
-            wake_.expires_at(due); // what send() queues meanwhile joins this write
-            co_await wake_.async_wait(use_tuple);
-            continue; // closed, or queue_ may have grown into catch-up's batch: look again
-        }
-        last_write_started_ = steady::now();
         std::swap(queue_, writing_);
         const auto [error, n] = co_await asio::async_write(socket_, asio::buffer(writing_), use_tuple);
         writing_.clear();

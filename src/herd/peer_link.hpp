@@ -30,8 +30,7 @@ protected:
 };
 
 // One established, handshaken link to a neighbour. Sends queued updates in batches (one
-// write per batch; a busy link writes at most once per limits.peer_coalesce, an idle one at
-// once, so under load a neighbour gets a few large writes instead of many small); catches the neighbour up by exchanging bucket digests and sending the
+// write per batch); catches the neighbour up by exchanging bucket digests and sending the
 // records of the buckets that differ; keeps an idle link alive with PING and declares it
 // dead when the neighbour falls silent.
 class peer_link : public std::enable_shared_from_this<peer_link> {
@@ -60,12 +59,7 @@ private:
     void handle(std::string_view line);
     void fill_catch_up();
     void compare_digests(std::string_view hex);
-    // Ends the writer's wait for something to send (not its wait to coalesce).
-    void wake_writer() {
-        if (writer_idle_) {
-            wake_.cancel();
-        }
-    }
+    void wake_writer() { wake_.cancel(); }
 
     boost::asio::ip::tcp::socket socket_;
     std::string neighbour_;
@@ -81,8 +75,6 @@ private:
     std::size_t catch_up_slot_ = 0;             // index into that bucket's slots
     boost::asio::steady_timer wake_;
     boost::asio::steady_timer keepalive_;
-    bool writer_idle_ = false; // the writer waits for something to send
-    std::chrono::steady_clock::time_point last_write_started_;
     std::chrono::steady_clock::time_point last_sent_;
     std::chrono::steady_clock::time_point last_received_;
     std::string close_reason_;

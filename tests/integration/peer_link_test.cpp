@@ -245,37 +245,5 @@ TEST_F(slow_peer_test, a_neighbour_that_does_not_read_loses_its_link_not_the_mem
     EXPECT_TRUE(client.read_lines(1).starts_with("AT Zed "));
 }
 
-class coalescing_peer_test : public peer_link_test {
-protected:
-    // Heartbeats far apart, so no PING write opens a window the test does not expect.
-    coalescing_peer_test()
-        : peer_link_test("[limits]\npeer_coalesce_us = 500000\npeer_heartbeat_ms = 10000\npeer_timeout_ms = 30000\n") {}
-
-    // The next line from Zed other than PING.
-    static std::string next_update(line_client& link) {
-        std::string line = link.read_lines(1);
-        while (line == "PING\n") {
-            line = link.read_lines(1);
-        }
-        return line;
-    }
-};
-
-TEST_F(coalescing_peer_test, a_busy_link_holds_updates_for_the_window_and_an_idle_one_does_not) {
-    const auto link = welcomed_link();
-    link->send(zed_digest_); // equal digests: no catch-up
-    std::this_thread::sleep_for(700ms); // past the window the DIGEST write opened
-    using clock = std::chrono::steady_clock;
-    const auto start = clock::now();
-    const std::string first = herd_.iamat("Zed", "first", "+1+1", "1");
-    const std::string second = herd_.iamat("Zed", "second", "+2+2", "2");
-    EXPECT_EQ(next_update(*link), first + "\n");
-    const auto first_seen = clock::now();
-    EXPECT_EQ(next_update(*link), second + "\n");
-    const auto second_seen = clock::now();
-    EXPECT_LT(first_seen - start, 300ms) << "an idle link writes at once";
-    EXPECT_GE(second_seen - start, 450ms) << "the second waits out the window the first write opened";
-}
-
 } // namespace
 } // namespace herd::testing_support

@@ -83,20 +83,16 @@ TEST(config, peer_port_is_optional_and_where_neighbours_dial) {
 
 TEST(config, peer_limits_are_configurable_and_checked) {
     const auto config = parse_config(std::string(minimal) +
-                                         "[limits]\npeer_queue_bytes = 4096\npeer_heartbeat_ms = 50\npeer_coalesce_us = 0\n"
+                                         "[limits]\npeer_queue_bytes = 4096\npeer_heartbeat_ms = 50\n"
                                          "peer_timeout_ms = 200\npeer_connect_timeout_ms = 300\npeer_backoff_max_ms = 400\n",
                                      "t");
     EXPECT_EQ(config.limits.peer_queue_bytes, 4096u);
     EXPECT_EQ(config.limits.peer_heartbeat.count(), 50);
-    EXPECT_EQ(config.limits.peer_coalesce.count(), 0);
-    EXPECT_EQ(limits_config{}.peer_coalesce.count(), 100);
     EXPECT_EQ(config.limits.peer_timeout.count(), 200);
     EXPECT_EQ(config.limits.peer_connect_timeout.count(), 300);
     EXPECT_EQ(config.limits.peer_backoff_max.count(), 400);
     EXPECT_NE(error_of(std::string(minimal) + "[limits]\npeer_heartbeat_ms = 500\npeer_timeout_ms = 500\n")
                   .find("limits.peer_timeout_ms: must be longer than limits.peer_heartbeat_ms"),
-              std::string::npos);
-    EXPECT_NE(error_of(std::string(minimal) + "[limits]\npeer_coalesce_us = -1\n").find("limits.peer_coalesce_us"),
               std::string::npos);
     EXPECT_NE(error_of(std::string(minimal) + "[limits]\npeer_queue_bytes = 10\n").find("limits.peer_queue_bytes"),
               std::string::npos);
