@@ -26,8 +26,9 @@ constexpr std::size_t kept_input_bytes = 4096; // input storage an idle session 
 } // namespace
 
 client_session::client_session(asio::ip::tcp::socket socket, std::uint64_t id, request_handler& handler,
-                               const config::limits_config& limits, spdlog::logger& log, peer_hook on_peer)
-    : socket_(std::move(socket)), id_(id), handler_(handler), limits_(limits), log_(log),
+                               const config::limits_config& limits, spdlog::logger& log,
+                               std::span<char> read_buffer, peer_hook on_peer)
+    : socket_(std::move(socket)), id_(id), handler_(handler), limits_(limits), log_(log), read_buffer_(read_buffer),
       splitter_(limits.max_line_bytes), idle_timer_(socket_.get_executor()), on_peer_(std::move(on_peer)) {}
 
 void client_session::touch() {
@@ -71,15 +72,26 @@ asio::awaitable<void> client_session::run() {
 
     std::string reason = "closed by client";
     while (!stopping_) {
+        // Wait until there is something to read, then read it into the shared buffer. (Asio
+        // re-arms epoll for each wait; async_read_some into a buffer of the session's own would
+        // instead try a speculative recv that returns EAGAIN: as many system calls, no faster
+        // when measured, and an idle connection would hold its buffer.)
         reading_ = true;
-        const auto [read_error, n] = co_await socket_.async_read_some(asio::buffer(read_chunk_), use_tuple);
+        auto [read_error] = co_await socket_.async_wait(asio::ip::tcp::socket::wait_read, use_tuple);
         reading_ = false;
+        std::size_t n = 0;
+        if (!read_error) {
+            n = socket_.read_some(asio::buffer(read_buffer_.data(), read_buffer_.size()), read_error);
+            if (read_error == asio::error::would_block) {
+                continue;
+            }
+        }
         const bool end_of_stream = read_error == asio::error::eof;
         if (read_error && !end_of_stream) {
             reason = read_error == asio::error::operation_aborted ? "closed by member" : read_error.message();
             break;
         }
-        splitter_.feed(std::string_view(read_chunk_.data(), n));
+        splitter_.feed(std::string_view(read_buffer_.data(), n)); // the shared buffer is free again
         touch();
         // Answer what was read, writing whenever the replies reach the output bound.
         bool more = true;

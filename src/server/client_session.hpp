@@ -1,11 +1,11 @@
 #pragma once
 
 #include <chrono>
-#include <array>
 #include <cstdint>
 #include <memory>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
@@ -30,8 +30,12 @@ public:
     // and the bytes read after it.
     using peer_hook = std::function<void(boost::asio::ip::tcp::socket, std::string, std::string)>;
 
+    // `read_buffer` is the member's, shared by all its sessions: a session reads into it only
+    // once the socket is readable and empties it before it next suspends, so an idle
+    // connection holds no read buffer of its own.
     client_session(boost::asio::ip::tcp::socket socket, std::uint64_t id, request_handler& handler,
-                   const config::limits_config& limits, spdlog::logger& log, peer_hook on_peer);
+                   const config::limits_config& limits, spdlog::logger& log, std::span<char> read_buffer,
+                   peer_hook on_peer);
 
     // Serves the connection until the client closes it, a limit ends it or close() is called.
     boost::asio::awaitable<void> run();
@@ -58,11 +62,7 @@ private:
     request_handler& handler_;
     const config::limits_config& limits_;
     spdlog::logger& log_;
-    // Reads land here. Small, so an idle connection costs little; a read that fills it is
-    // followed by another at once. One that does not tells Asio the socket is drained, so
-    // the next read waits for readiness without a system call (no speculative read, no
-    // epoll_ctl as a readiness wait would make).
-    std::array<char, 1024> read_chunk_{};
+    std::span<char> read_buffer_;
     protocol::line_splitter splitter_;
     std::string out_;
     bool too_long_ = false;

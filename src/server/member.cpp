@@ -74,7 +74,7 @@ asio::awaitable<void> member::accept_loop() {
             };
         }
         auto session = std::make_shared<client_session>(std::move(socket), next_session_id_++, handler_, limits_,
-                                                        *log_, std::move(on_peer));
+                                                        *log_, read_buffer_, std::move(on_peer));
         sessions_.insert(session);
         asio::co_spawn(executor_, session->run(), [this, session](std::exception_ptr failure) {
             if (failure) {

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -55,6 +56,7 @@ private:
     peer::peer_hub peers_;
     request_handler handler_;
     boost::asio::ip::tcp::acceptor acceptor_;
+    std::vector<char> read_buffer_ = std::vector<char>(64 * 1024); // every session reads into it (see client_session)
     std::unordered_set<std::shared_ptr<client_session>> sessions_;
     std::uint64_t next_session_id_ = 1;
     std::function<void()> on_stopped_;
