@@ -53,7 +53,7 @@ bench_command::bench_command(CLI::App& app, std::string& config_path) : config_p
         ->capture_default_str()
         ->check(CLI::Range(1, 3600));
     l->add_option("--rate", load_.rate,
-                  "Commands per second in all, released on a 200 us grid, latency counted from when each is due (0: as fast as "
+                  "Commands per second in all, released on a 200 us grid, latency counted from each release (0: as fast as "
                   "replies come)")
         ->capture_default_str()
         ->check(CLI::NonNegativeNumber);

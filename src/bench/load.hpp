@@ -25,8 +25,9 @@ struct load_options {
     std::string id_prefix = "bench";            // IDs are <prefix><n>
     std::size_t count = 1'000'000;              // stop after this many commands in all
     std::chrono::milliseconds duration{10'000}; // or after this long
-    double rate = 0;                            // commands per second in all, one in flight per connection at most,
-                                                // released on a 200 us grid; 0 = `depth` in flight, as fast as replies come
+    // Commands per second in all, one in flight per connection at most, released on a 200 us
+    // grid (latency counts from the release); 0: `depth` in flight, as fast as replies come.
+    double rate = 0;
     int radius_km = 10;                         // WHATSAT
     int bound = 5;                              // WHATSAT
     std::string label;                          // copied into the result line

@@ -18,6 +18,18 @@ batched_file_sink::batched_file_sink(const std::string& path, settings limits)
     if (fd_ < 0) {
         throw spdlog::spdlog_ex("cannot open " + path + " for appending", errno);
     }
+    start();
+}
+
+batched_file_sink::batched_file_sink(int descriptor, settings limits)
+    : fd_(::fcntl(descriptor, F_DUPFD_CLOEXEC, 0)), limits_(limits) {
+    if (fd_ < 0) {
+        throw spdlog::spdlog_ex("cannot duplicate descriptor " + std::to_string(descriptor), errno);
+    }
+    start();
+}
+
+void batched_file_sink::start() {
     pending_.reserve(limits_.batch_bytes + limits_.batch_bytes / 4);
     writer_ = std::thread([this] { write_loop(); });
 }
@@ -30,8 +42,8 @@ batched_file_sink::~batched_file_sink() {
 }
 
 void batched_file_sink::sink_it_(const spdlog::details::log_msg& msg) {
-    if (pending_.size() >= limits_.max_pending_bytes) {
-        ++dropped_;
+    if (pending_.size() >= limits_.max_pending_bytes && !hand_off_or_ask_locked()) {
+        ++dropped_; // the writer still has a batch: the file is not keeping up
         return;
     }
     if (logger_name_.empty()) {
@@ -40,9 +52,20 @@ void batched_file_sink::sink_it_(const spdlog::details::log_msg& msg) {
     spdlog::memory_buf_t formatted;
     formatter_->format(msg, formatted);
     pending_.append(formatted.data(), formatted.size());
-    if (pending_.size() >= limits_.batch_bytes && hand_off_locked()) {
-        ready_.release(); // one wake-up per batch, and only if the writer sleeps
+    if (pending_.size() >= limits_.batch_bytes) {
+        hand_off_or_ask_locked();
     }
+}
+
+bool batched_file_sink::hand_off_or_ask_locked() {
+    if (hand_off_locked()) {
+        ready_.release(); // one wake-up per batch, and only if the writer sleeps
+        return true;
+    }
+    if (!batch_waiting_.exchange(true)) {
+        ready_.release(); // the writer takes pending_ itself once the batch in hand is written
+    }
+    return false;
 }
 
 void batched_file_sink::flush_() {
@@ -72,7 +95,7 @@ void batched_file_sink::write_loop() {
     for (;;) {
         const bool woken = ready_.try_acquire_for(limits_.interval);
         write_handoff();
-        if (woken && !flush_wanted_.exchange(false) && !stopping_.load()) {
+        if (woken && !flush_wanted_.exchange(false) && !batch_waiting_.exchange(false) && !stopping_.load()) {
             continue; // a full batch, written: no need to look at pending_
         }
         {

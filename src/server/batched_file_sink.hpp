@@ -30,6 +30,9 @@ public:
     // Opens `path` for appending, creating it. Throws spdlog::spdlog_ex when it cannot.
     explicit batched_file_sink(const std::string& path, settings limits);
     explicit batched_file_sink(const std::string& path) : batched_file_sink(path, settings{}) {}
+    // Writes to a duplicate of `descriptor` (stderr, say), so a stalled reader stalls only
+    // the writer thread. Throws spdlog::spdlog_ex when it cannot duplicate it.
+    batched_file_sink(int descriptor, settings limits);
     ~batched_file_sink() override;
 
     batched_file_sink(const batched_file_sink&) = delete;
@@ -44,6 +47,10 @@ private:
     // With mutex_ held: moves pending_ (and a note of entries dropped) into handoff_ and
     // marks it the writer's. False when the writer still has the previous batch.
     bool hand_off_locked();
+    // With mutex_ held: hands off, or else asks the writer to take pending_ as soon as it
+    // has written the batch in hand. True when handed off.
+    bool hand_off_or_ask_locked();
+    void start();
     void write_loop();
     // Writes the handed-off batch, if any, and gives handoff_ back.
     void write_handoff();
@@ -56,7 +63,8 @@ private:
     std::string logger_name_; // for the sink's own entries (under mutex_)
     std::string handoff_;     // a batch: the writer's while handoff_busy_, else under mutex_
     std::atomic<bool> handoff_busy_{false};
-    std::atomic<bool> flush_wanted_{false}; // take pending_ after the batch in hand
+    std::atomic<bool> flush_wanted_{false};  // take pending_ after the batch in hand
+    std::atomic<bool> batch_waiting_{false}; // a full batch waits: take it after the one in hand
     std::atomic<bool> stopping_{false};
     std::counting_semaphore<> ready_{0}; // released when there is work for the writer
     bool write_failed_ = false;          // the writer's alone

@@ -3,7 +3,8 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include <spdlog/sinks/stdout_color_sinks.h>
+#include <unistd.h>
+
 #include <spdlog/spdlog.h>
 
 #include "server/batched_file_sink.hpp"
@@ -16,7 +17,9 @@ std::shared_ptr<spdlog::logger> make_member_logger(const std::string& log_dir, c
     try {
         std::filesystem::create_directories(log_dir);
         auto file = std::make_shared<batched_file_sink>(path.string());
-        auto console = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+        // stderr through a writer thread too: a terminal or pipe that stops reading must not
+        // stall the event loop on a warning.
+        auto console = std::make_shared<batched_file_sink>(STDERR_FILENO, batched_file_sink::settings{});
         console->set_level(spdlog::level::warn);
         auto logger = std::make_shared<spdlog::logger>(name, spdlog::sinks_init_list{file, console});
         logger->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %n %l %v", spdlog::pattern_time_type::utc);

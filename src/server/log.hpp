@@ -10,10 +10,10 @@
 namespace herd::server {
 
 // The member's logger, writing `<log_dir>/<name>.log` with timestamps, at `level` and above
-// (spdlog's names: debug, info, warn, error, off); warnings and errors also to stderr. The
-// file is written in batches by a thread of its own (batched_file_sink): logging an entry
-// costs the event loop its formatting, not a system call. Creates log_dir. Throws
-// std::runtime_error when it cannot.
+// (spdlog's names: debug, info, warn, error, off); warnings and errors also to stderr. Both
+// are written in batches by threads of their own (batched_file_sink): logging an entry costs
+// the event loop its formatting, never a write, so a slow disk or a stderr nobody reads does
+// not stall it. Creates log_dir. Throws std::runtime_error when it cannot.
 std::shared_ptr<spdlog::logger> make_member_logger(const std::string& log_dir, const std::string& name,
                                                    const std::string& level = "info");
 

@@ -1,5 +1,7 @@
 #include "server/batched_file_sink.hpp"
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -7,6 +9,10 @@
 #include <sstream>
 #include <string>
 #include <thread>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 #include <spdlog/logger.h>
@@ -49,8 +55,10 @@ struct sink_test : testing::Test {
 constexpr auto never = std::chrono::hours(1);
 
 TEST_F(sink_test, an_entry_waits_for_the_interval_then_reaches_the_file) {
-    const auto log = logger({.interval = 20ms});
+    const auto log = logger({.interval = 500ms});
     log->info("first");
+    std::this_thread::sleep_for(100ms);
+    EXPECT_EQ(read_file(path), ""); // not written at once: it waits for more
     EXPECT_EQ(read_when_written(path, "first"), "Unit info first\n");
 }
 
@@ -84,18 +92,16 @@ TEST_F(sink_test, flush_hands_over_at_once) {
     EXPECT_EQ(read_when_written(path, "flush"), "Unit info before the flush\n");
 }
 
-TEST_F(sink_test, past_the_pending_limit_entries_are_dropped_and_counted) {
+TEST_F(sink_test, at_the_pending_limit_a_free_writer_gets_the_batch_and_nothing_is_dropped) {
     {
-        // The writer never wakes before the end: the limit is reached with nothing written.
+        // Below the batch size, the writer would wait an hour; the limit hands over instead.
         const auto log = logger({.interval = never, .batch_bytes = 1 << 20, .max_pending_bytes = 40});
-        log->info("kept {}", 1);    // 17 bytes
-        log->info("kept {}", 2);    // 34
-        log->info("kept {}", 3);    // 51: past the limit, but it was below it when this came
-        log->info("dropped {}", 4); // dropped
-        log->info("dropped {}", 5); // dropped
+        for (int i = 1; i <= 5; ++i) {
+            log->info("entry {}", i); // 18 bytes each: the limit is passed at the third
+        }
     }
-    EXPECT_EQ(read_file(path), "Unit info kept 1\nUnit info kept 2\nUnit info kept 3\n"
-                               "Unit warning 2 log entries dropped: the log file did not keep up\n");
+    EXPECT_EQ(read_file(path), "Unit info entry 1\nUnit info entry 2\nUnit info entry 3\nUnit info entry 4\n"
+                               "Unit info entry 5\n");
 }
 
 TEST_F(sink_test, appends_to_an_existing_file) {
@@ -105,6 +111,76 @@ TEST_F(sink_test, appends_to_an_existing_file) {
         log->info("later");
     }
     EXPECT_EQ(read_file(path), "earlier\nUnit info later\n");
+}
+
+// Reads what `fd` holds until `marker` arrives or five seconds pass.
+std::string read_pipe_until(int fd, const std::string& marker) {
+    std::string text;
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    std::array<char, 4096> chunk{};
+    while (text.find(marker) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 50) == 1) {
+            const ssize_t n = ::read(fd, chunk.data(), chunk.size());
+            if (n <= 0) {
+                break;
+            }
+            text.append(chunk.data(), static_cast<std::size_t>(n));
+        }
+    }
+    return text;
+}
+
+TEST(batched_sink_descriptor, writes_to_a_duplicate_of_the_descriptor) {
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    {
+        spdlog::logger log("Pipe", std::make_shared<batched_file_sink>(fds[1], batched_file_sink::settings{}));
+        log.set_pattern("%n %l %v");
+        ::close(fds[1]); // the sink holds its own duplicate
+        log.warn("through the pipe");
+        log.flush();
+        EXPECT_EQ(read_pipe_until(fds[0], "pipe\n"), "Pipe warning through the pipe\n");
+    }
+    std::array<char, 16> rest{};
+    EXPECT_EQ(::read(fds[0], rest.data(), rest.size()), 0); // the duplicate closed with the sink
+    ::close(fds[0]);
+}
+
+TEST(batched_sink_descriptor, once_a_stalled_reader_catches_up_entries_are_kept_again) {
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    ::fcntl(fds[1], F_SETPIPE_SZ, 4096);
+    auto log = std::make_unique<spdlog::logger>(
+        "Pipe", std::make_shared<batched_file_sink>(
+                    fds[1], batched_file_sink::settings{
+                                .interval = std::chrono::hours(1), .batch_bytes = 100, .max_pending_bytes = 1000}));
+    ::close(fds[1]); // the sink holds its own duplicate
+    log->set_pattern("%v");
+    // Nobody reads: the pipe fills, the writer blocks in write(), then entries are dropped.
+    const std::string entry(99, 'x');
+    for (int i = 0; i < 200; ++i) {
+        log->info(entry); // 100 bytes each: 20 KB in all, far past the pipe and the limit
+    }
+    // The reader catches up; the next entry is kept, without waiting for the hour.
+    std::string seen = read_pipe_until(fds[0], "dropped");
+    log->info("after");
+    for (int i = 0; i < 2; ++i) {
+        log->info(entry); // fills a batch, so "after" goes out without a flush
+    }
+    seen += read_pipe_until(fds[0], "after");
+    const std::size_t note = seen.find(" log entries dropped: the log file did not keep up");
+    ASSERT_NE(note, std::string::npos) << seen.size() << " bytes read";
+    // Every entry before "after" is either read whole or counted in the note.
+    const std::size_t dropped = std::stoul(seen.substr(seen.rfind('\n', note) + 1, note));
+    const std::string before_after = seen.substr(0, seen.find("after"));
+    EXPECT_EQ(static_cast<std::size_t>(std::count(before_after.begin(), before_after.end(), 'x')) / 99 + dropped, 200u);
+    EXPECT_GT(dropped, 0u);
+    EXPECT_NE(seen.find("after"), std::string::npos);
+    std::thread drain([fd = fds[0]] { read_pipe_until(fd, "until end of file"); }); // the sink's last write
+    log.reset();
+    drain.join();
+    ::close(fds[0]);
 }
 
 TEST_F(sink_test, an_unopenable_path_is_a_clear_error) {
