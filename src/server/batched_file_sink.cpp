@@ -95,7 +95,10 @@ void batched_file_sink::write_loop() {
     for (;;) {
         const bool woken = ready_.try_acquire_for(limits_.interval);
         write_handoff();
-        if (woken && !flush_wanted_.exchange(false) && !batch_waiting_.exchange(false) && !stopping_.load()) {
+        // Both flags are cleared every time, so a caller's next request wakes the writer again.
+        const bool flush = flush_wanted_.exchange(false);
+        const bool batch_waiting = batch_waiting_.exchange(false);
+        if (woken && !flush && !batch_waiting && !stopping_.load()) {
             continue; // a full batch, written: no need to look at pending_
         }
         {
