@@ -1,7 +1,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -18,9 +17,8 @@ class client_index {
 public:
     client_index();
 
-    static std::uint64_t hash(std::string_view id) { return std::hash<std::string_view>{}(id); }
-
-    // The slot of `id` (whose hash() is `h`), or nothing.
+    // The slot of `id`, whose 64-bit hash (any function of the ID, the same every time) is `h`,
+    // or nothing.
     template <typename IdOf>
     std::optional<std::uint32_t> find(std::string_view id, std::uint64_t h, const IdOf& id_of) const {
         if (entries_.empty()) {
@@ -38,7 +36,7 @@ public:
         }
     }
 
-    // Adds `slot` for an ID that is not in the index yet, whose hash() is `h`.
+    // Adds `slot` for an ID that is not in the index yet, whose hash is `h`.
     void insert(std::uint64_t h, std::uint32_t slot);
 
     std::size_t size() const { return size_; }

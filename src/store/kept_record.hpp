@@ -26,14 +26,7 @@ public:
     geo::coordinates position() const;
 
 private:
-    struct header {
-        std::uint32_t line_bytes;
-        std::uint8_t id_offset; // AT, an origin of at most 64 bytes and a difference come first
-        std::uint8_t id_bytes;  // at most protocol::max_client_id_bytes (255)
-    };
-    header read_header() const;
-
-    std::unique_ptr<char[]> block_; // a header (unaligned), then the line's bytes
+    std::unique_ptr<char[]> block_; // a 6-byte header (see kept_record.cpp), then the line's bytes
     geo::nanoseconds client_time_ns_;
 };
 

@@ -44,15 +44,18 @@ std::uint64_t digest_hash(std::string_view bytes) {
 } // namespace
 
 std::size_t location_store::bucket_of(std::string_view client_id) {
-    return static_cast<std::size_t>(digest_hash(client_id) % bucket_count);
+    return bucket_of_hash(digest_hash(client_id));
+}
+
+std::optional<std::uint32_t> location_store::find_slot(std::string_view client_id, std::uint64_t hash) const {
+    return index_.find(client_id, hash, [this](std::uint32_t slot) { return records_[slot].client_id(); });
 }
 
 bool location_store::merge(const location_record& record) {
     const std::string_view client_id = record.client_id();
-    const std::size_t bucket = bucket_of(client_id);
-    const std::uint64_t hash = client_index::hash(client_id);
-    const auto id_of = [this](std::uint32_t slot) { return this->id_of(slot); };
-    const auto found = index_.find(client_id, hash, id_of);
+    const std::uint64_t hash = digest_hash(client_id); // one hash for the bucket and the index
+    const std::size_t bucket = bucket_of_hash(hash);
+    const auto found = find_slot(client_id, hash);
     if (!found) {
         const auto slot = static_cast<std::uint32_t>(records_.size());
         records_.emplace_back(record, client_id);
@@ -71,8 +74,7 @@ bool location_store::merge(const location_record& record) {
 }
 
 const kept_record* location_store::find(std::string_view client_id) const {
-    const auto found =
-        index_.find(client_id, client_index::hash(client_id), [this](std::uint32_t slot) { return id_of(slot); });
+    const auto found = find_slot(client_id, digest_hash(client_id));
     return found ? &records_[*found] : nullptr;
 }
 

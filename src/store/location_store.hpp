@@ -3,6 +3,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -41,7 +42,11 @@ public:
     const std::vector<std::uint32_t>& bucket_slots(std::size_t bucket) const { return bucket_slots_[bucket]; }
 
 private:
-    std::string_view id_of(std::uint32_t slot) const { return records_[slot].client_id(); }
+    static std::size_t bucket_of_hash(std::uint64_t id_hash) {
+        return static_cast<std::size_t>(id_hash % bucket_count);
+    }
+    // The slot of `client_id`, whose hash is `hash`, or nothing.
+    std::optional<std::uint32_t> find_slot(std::string_view client_id, std::uint64_t hash) const;
 
     client_index index_;
     std::vector<kept_record> records_;
