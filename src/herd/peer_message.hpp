@@ -11,7 +11,7 @@
 
 namespace herd::peer {
 
-// Version 2 of the member-to-member wire format (docs/peer-protocol.md): LF-terminated lines.
+// Version 3 of the member-to-member wire format (docs/peer-protocol.md): LF-terminated lines.
 inline constexpr std::string_view protocol_version = "3";
 
 // `HERD 3 HELLO <from> <to> <nonce>`: the dialling member introduces itself.

@@ -36,6 +36,18 @@ TEST(reply, origin_of_an_at_line) {
     EXPECT_EQ(at_line_origin("? AT"), "");
 }
 
+TEST(reply, fields_of_an_at_line) {
+    const std::string_view line = "AT Clark +0.1 kiwi +1+1 7";
+    EXPECT_EQ(at_line_field(line, 0), "AT");
+    EXPECT_EQ(at_line_field(line, at_origin_field), "Clark");
+    EXPECT_EQ(at_line_field(line, at_client_id_field), "kiwi");
+    EXPECT_EQ(at_line_field(line, at_location_field), "+1+1");
+    EXPECT_EQ(at_line_field(line, 5), "7");  // the last field runs to the end
+    EXPECT_EQ(at_line_field(line, 6), "");   // past the last field
+    EXPECT_EQ(at_line_field("AT X ", 2), ""); // after a trailing space: an empty field
+    EXPECT_EQ(at_line_field("", 0), "");
+}
+
 TEST(reply, invalid_reply_is_question_mark_and_line) {
     std::string out;
     append_invalid_reply(out, "IAMAT kiwi.cs.ucla.edu +34.068930-118.445127");
