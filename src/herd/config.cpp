@@ -225,7 +225,7 @@ void read_limits(const reporter& r, const toml::table& root, herd_config& config
         }
     };
     if (const toml::node* n = limits->get("max_line_bytes")) {
-        config.limits.max_line_bytes = integer_in<std::size_t>(r, *n, "limits.max_line_bytes", 64, 1 << 24);
+        config.limits.max_line_bytes = integer_in<std::size_t>(r, *n, "limits.max_line_bytes", 64, max_line_bytes_ceiling);
     }
     read_ms("idle_timeout_ms", config.limits.idle_timeout);
     read_ms("send_timeout_ms", config.limits.send_timeout);

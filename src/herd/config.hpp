@@ -28,6 +28,9 @@ struct server_config {
     std::uint16_t port_for_peers() const { return peer_port != 0 ? peer_port : port; }
 };
 
+// The largest limits.max_line_bytes a configuration may set.
+inline constexpr std::size_t max_line_bytes_ceiling = std::size_t{1} << 24;
+
 // Every limit a member enforces, with its default.
 struct limits_config {
     std::size_t max_line_bytes = 8192;              // longer client lines: `?` and close

@@ -18,7 +18,10 @@ namespace asio = boost::asio;
 using steady = std::chrono::steady_clock;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t catch_up_batch_bytes = 64 * 1024;
-constexpr std::size_t max_peer_line_bytes = 8192; // a DIGEST line is 4 KiB; an AT line far shorter
+// The longest AT line any member may flood: an IAMAT as long as the largest client line limit
+// a configuration allows, plus AT, an origin of at most 64 bytes and a 21-byte difference
+// (whatever this member's own limit: a neighbour's may be larger). A DIGEST line is 4 KiB.
+constexpr std::size_t max_peer_line_bytes = config::max_line_bytes_ceiling + 128;
 
 } // namespace
 

@@ -58,6 +58,31 @@ TEST(herd, one_iamat_costs_one_message_per_link_direction_it_needs_and_never_loo
     EXPECT_EQ(messages(), 8u);
 }
 
+// A client line as long as the member's limit allows makes an AT line longer still (origin and
+// difference); neighbours must take it like any other, not drop the link (and then drop it
+// again at every catch-up, cutting the member off for good).
+TEST(herd, the_longest_iamat_a_member_accepts_floods_without_breaking_a_link) {
+    running_herd herd(default_names(), default_links(), std::string(fast_peer_limits) + "max_line_bytes = 20000\n");
+    herd.start_all();
+    ASSERT_TRUE(herd.wait_linked());
+    const std::string before_fraction = "IAMAT long " + ucla + " 1.";
+    const std::string time = "1." + std::string(20000 - before_fraction.size(), '7'); // a 20,000-byte IAMAT
+    const std::string at_line = herd.iamat("Bailey", "long", ucla, time);
+    ASSERT_TRUE(at_line.starts_with("AT Bailey +")) << at_line.substr(0, 80);
+    ASSERT_GT(at_line.size(), 20000u);
+    for (const auto& name : default_names()) {
+        EXPECT_TRUE(herd.wait_for(name, "long", at_line)) << name;
+    }
+    std::this_thread::sleep_for(500ms); // a dropped link would be back (and dropped again) by now
+    for (const auto& [a, b] : default_links()) {
+        EXPECT_EQ(herd.links_up(a, b), 1u) << a << " - " << b;
+        EXPECT_EQ(herd.links_up(b, a), 1u) << b << " - " << a;
+    }
+    for (const auto& name : default_names()) {
+        EXPECT_EQ(herd.log(name).find("longer than"), std::string::npos) << name;
+    }
+}
+
 TEST(herd, the_newest_report_wins_on_every_member_whatever_the_arrival_order) {
     running_herd herd(default_names(), default_links());
     herd.start_all();
