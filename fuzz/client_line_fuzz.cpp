@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "herd/peer_message.hpp"
 #include "protocol/command.hpp"
@@ -31,7 +32,9 @@ void handle(std::string_view line) {
         check(update->record.client_id() == iamat->client_id);
         check(update->record.at_line == at_line);
         check(update->record.client_time_ns == iamat->client_time_ns);
-        const herd::store::kept_record kept(update->record, update->record.client_id());
+        std::vector<char> block(herd::store::kept_record::block_bytes(update->record));
+        herd::store::kept_record::write(block.data(), update->record, update->record.client_id());
+        const herd::store::kept_record kept(block.data());
         check(kept.position().latitude == iamat->position.latitude);
         check(kept.position().longitude == iamat->position.longitude);
         herd::protocol::append_iamat_reply(out, at_line);

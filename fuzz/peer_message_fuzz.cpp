@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "geo/coordinates.hpp"
 #include "herd/peer_message.hpp"
@@ -18,7 +19,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (update->record.at_line != line || update->record.origin().empty() || update->record.client_id().empty()) {
             __builtin_trap();
         }
-        const herd::store::kept_record kept(update->record, update->record.client_id());
+        std::vector<char> block(herd::store::kept_record::block_bytes(update->record));
+        herd::store::kept_record::write(block.data(), update->record, update->record.client_id());
+        const herd::store::kept_record kept(block.data());
         // The position was only checked (is_iso6709), never converted: it must parse.
         const auto parsed = herd::geo::parse_iso6709(
             herd::protocol::at_line_field(line, herd::protocol::at_location_field));

@@ -117,28 +117,28 @@ void peer_link::compare_digests(std::string_view hex) {
         close("malformed digest");
         return;
     }
-    catch_up_buckets_.clear();
-    catch_up_bucket_ = 0;
+    catch_up_buckets_.reset();
     catch_up_slot_ = 0;
     for (std::size_t b = 0; b < theirs->size(); ++b) {
-        if ((*theirs)[b] != store_.bucket_digest(b)) {
-            catch_up_buckets_.push_back(b);
-        }
+        catch_up_buckets_[b] = (*theirs)[b] != store_.bucket_digest(b);
     }
-    log_.info("link {}: {} of {} buckets differ", neighbour_, catch_up_buckets_.size(), theirs->size());
+    log_.info("link {}: {} of {} buckets differ", neighbour_, catch_up_buckets_.count(), theirs->size());
     wake_writer();
 }
 
 void peer_link::fill_catch_up() {
-    while (queue_.size() < catch_up_batch_bytes && catch_up_bucket_ < catch_up_buckets_.size()) {
-        const auto& slots = store_.bucket_slots(catch_up_buckets_[catch_up_bucket_]);
-        if (catch_up_slot_ == slots.size()) {
-            ++catch_up_bucket_;
-            catch_up_slot_ = 0;
-            continue;
+    if (catch_up_buckets_.none()) {
+        return;
+    }
+    while (queue_.size() < catch_up_batch_bytes && catch_up_slot_ < store_.size()) {
+        const std::size_t slot = catch_up_slot_++;
+        if (catch_up_buckets_[store_.slot_bucket(slot)]) {
+            queue_ += store_.slot(slot).at_line();
+            queue_ += '\n';
         }
-        queue_ += store_.slot(slots[catch_up_slot_++]).at_line();
-        queue_ += '\n';
+    }
+    if (catch_up_slot_ == store_.size()) {
+        catch_up_buckets_.reset(); // done: later records reach the neighbour by flooding
     }
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <bitset>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -70,9 +71,8 @@ private:
     protocol::line_splitter splitter_;
     std::string queue_;          // bytes waiting for the next write
     std::string writing_;        // bytes of the write in flight
-    std::vector<std::size_t> catch_up_buckets_; // buckets whose digests differed, to send
-    std::size_t catch_up_bucket_ = 0;           // index into catch_up_buckets_
-    std::size_t catch_up_slot_ = 0;             // index into that bucket's slots
+    std::bitset<store::location_store::bucket_count> catch_up_buckets_; // whose digests differed
+    std::size_t catch_up_slot_ = 0; // the next store slot to send, if in such a bucket
     boost::asio::steady_timer wake_;
     boost::asio::steady_timer keepalive_;
     std::chrono::steady_clock::time_point last_sent_;

@@ -23,8 +23,8 @@ boost::asio::awaitable<void> request_handler::handle(std::string_view line, geo:
             on_accepted_(record.at_line);
         }
     } else if (const auto* whatsat = std::get_if<protocol::whatsat_command>(&command)) {
-        const store::kept_record* kept = store_.find(whatsat->client_id);
-        if (kept == nullptr) {
+        const std::optional<store::kept_record> kept = store_.find(whatsat->client_id);
+        if (!kept) {
             protocol::append_invalid_reply(out, protocol::trim(line));
             co_return;
         }

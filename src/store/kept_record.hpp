@@ -1,7 +1,6 @@
 #pragma once
 
-#include <cstdint>
-#include <memory>
+#include <cstddef>
 #include <string_view>
 
 #include "geo/coordinates.hpp"
@@ -9,25 +8,33 @@
 
 namespace herd::store {
 
-// A record as the store keeps it, compactly: one heap block holding the AT line and where
-// in it the client ID is (the position is read back out of it), and the client's time.
-// 16 bytes plus the line and a 6-byte header.
+// A record as the store keeps it, compactly, in a block of its own: a 6-byte header (the
+// line's length, where in it the client ID lies) and the AT line. The client time and the
+// position are read back out of the line, which was checked before it was kept. This class
+// is a view of such a block: cheap to copy, valid while the block is.
 class kept_record {
 public:
-    // `client_id` is record.client_id(), a view into record.at_line.
-    kept_record(const location_record& record, std::string_view client_id);
+    // The bytes a block needs for `record`.
+    static std::size_t block_bytes(const location_record& record) { return header_bytes + record.at_line.size(); }
+    // Writes `record` into `block` (block_bytes(record) of them). `client_id` is
+    // record.client_id(), a view into record.at_line.
+    static void write(char* block, const location_record& record, std::string_view client_id);
+
+    explicit kept_record(const char* block) : block_(block) {}
 
     std::string_view at_line() const;
-    geo::nanoseconds client_time_ns() const { return client_time_ns_; }
-    record_ref ref() const { return {client_time_ns_, at_line()}; }
+    // The client's time, from the line's last field.
+    geo::nanoseconds client_time_ns() const;
+    record_ref ref() const { return {client_time_ns(), at_line()}; }
     std::string_view origin() const { return ref().origin(); }
     std::string_view client_id() const;
-    // The reported position. The line was checked before it was kept, so this never fails.
     geo::coordinates position() const;
+    // The bytes of this record's block.
+    std::size_t block_bytes() const { return header_bytes + at_line().size(); }
 
 private:
-    std::unique_ptr<char[]> block_; // a 6-byte header (see kept_record.cpp), then the line's bytes
-    geo::nanoseconds client_time_ns_;
+    static constexpr std::size_t header_bytes = 6;
+    const char* block_;
 };
 
 } // namespace herd::store

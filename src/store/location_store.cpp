@@ -48,7 +48,13 @@ std::size_t location_store::bucket_of(std::string_view client_id) {
 }
 
 std::optional<std::uint32_t> location_store::find_slot(std::string_view client_id, std::uint64_t hash) const {
-    return index_.find(client_id, hash, [this](std::uint32_t slot) { return records_[slot].client_id(); });
+    return index_.find(client_id, hash, [this](std::uint32_t slot) { return this->slot(slot).client_id(); });
+}
+
+record_arena::ref location_store::keep(const location_record& record, std::string_view client_id) {
+    const record_arena::ref block = arena_.allocate(kept_record::block_bytes(record));
+    kept_record::write(arena_.data(block), record, client_id);
+    return block;
 }
 
 bool location_store::merge(const location_record& record) {
@@ -57,25 +63,33 @@ bool location_store::merge(const location_record& record) {
     const std::size_t bucket = bucket_of_hash(hash);
     const auto found = find_slot(client_id, hash);
     if (!found) {
-        const auto slot = static_cast<std::uint32_t>(records_.size());
-        records_.emplace_back(record, client_id);
+        const auto slot = static_cast<std::uint32_t>(slots_.size());
+        slots_.push_back(keep(record, client_id));
+        slot_buckets_.push_back(static_cast<std::uint8_t>(bucket));
         index_.insert(hash, slot);
         digests_[bucket] ^= digest_hash(record.at_line);
-        bucket_slots_[bucket].push_back(slot);
         return true;
     }
-    kept_record& kept = records_[*found];
+    const kept_record kept = slot(*found);
     if (!supersedes(record.ref(), kept.ref())) {
         return false;
     }
     digests_[bucket] ^= digest_hash(kept.at_line()) ^ digest_hash(record.at_line);
-    kept = kept_record(record, client_id);
+    record_arena::ref& block = slots_[*found];
+    const std::size_t kept_bytes = kept.block_bytes();
+    if (record_arena::same_room(kept_bytes, kept_record::block_bytes(record))) {
+        kept_record::write(arena_.data(block), record, client_id); // in place
+    } else {
+        const record_arena::ref replaced = block;
+        block = keep(record, client_id);
+        arena_.release(replaced, kept_bytes);
+    }
     return true;
 }
 
-const kept_record* location_store::find(std::string_view client_id) const {
+std::optional<kept_record> location_store::find(std::string_view client_id) const {
     const auto found = find_slot(client_id, digest_hash(client_id));
-    return found ? &records_[*found] : nullptr;
+    return found ? std::optional<kept_record>(slot(*found)) : std::nullopt;
 }
 
 } // namespace herd::store

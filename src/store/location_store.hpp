@@ -10,26 +10,29 @@
 #include "store/client_index.hpp"
 #include "store/kept_record.hpp"
 #include "store/location_record.hpp"
+#include "store/record_arena.hpp"
 
 namespace herd::store {
 
 // Client ID -> newest record. Records never move between slots: slot i holds the same
 // client for the store's lifetime, so a reader can walk slots 0..size() across awaits
-// (a link's catch-up does) while records are added and replaced. Not thread-safe: owned
-// by one event loop.
+// (a link's catch-up does) while records are added and replaced. A record costs its block in
+// the arena (6 bytes and the AT line, to 4 bytes), 4 bytes for its slot, 1 for its bucket
+// and 10-20 for the index. Not thread-safe: owned by one event loop.
 class location_store {
 public:
     // Keeps `record` (for the client its AT line names) when the client is unknown or it
-    // supersedes the kept one. Returns true when the store changed.
+    // supersedes the kept one. Returns true when the store changed. `record.client_time_ns`
+    // must be the time its AT line carries (as parsing the line gives).
     bool merge(const location_record& record);
 
-    // The kept record, or nullptr. Valid until the next merge().
-    const kept_record* find(std::string_view client_id) const;
+    // The kept record, or nothing. Valid until the next merge().
+    std::optional<kept_record> find(std::string_view client_id) const;
 
-    std::size_t size() const { return records_.size(); }
+    std::size_t size() const { return slots_.size(); }
 
     // The record in slot `i` (i < size()). Valid until the next merge().
-    const kept_record& slot(std::size_t i) const { return records_[i]; }
+    kept_record slot(std::size_t i) const { return kept_record(arena_.data(slots_[i])); }
 
     // Clients fall into bucket_count buckets by a hash of their ID that every member computes
     // alike. A bucket's digest is the XOR of a hash of each of its records' AT lines: two
@@ -38,8 +41,8 @@ public:
     static constexpr std::size_t bucket_count = 256;
     static std::size_t bucket_of(std::string_view client_id);
     std::uint64_t bucket_digest(std::size_t bucket) const { return digests_[bucket]; }
-    // The slots of a bucket's records; only ever appended to.
-    const std::vector<std::uint32_t>& bucket_slots(std::size_t bucket) const { return bucket_slots_[bucket]; }
+    // The bucket of the record in slot `i` (i < size()).
+    std::size_t slot_bucket(std::size_t i) const { return slot_buckets_[i]; }
 
 private:
     static std::size_t bucket_of_hash(std::uint64_t id_hash) {
@@ -47,11 +50,15 @@ private:
     }
     // The slot of `client_id`, whose hash is `hash`, or nothing.
     std::optional<std::uint32_t> find_slot(std::string_view client_id, std::uint64_t hash) const;
+    // A block in the arena holding `record`.
+    record_arena::ref keep(const location_record& record, std::string_view client_id);
 
     client_index index_;
-    std::vector<kept_record> records_;
+    record_arena arena_;
+    std::vector<record_arena::ref> slots_;     // slot -> the record's block
+    std::vector<std::uint8_t> slot_buckets_;   // slot -> the record's bucket
     std::array<std::uint64_t, bucket_count> digests_{};
-    std::array<std::vector<std::uint32_t>, bucket_count> bucket_slots_;
 };
+static_assert(location_store::bucket_count <= 256, "a slot's bucket is one byte");
 
 } // namespace herd::store

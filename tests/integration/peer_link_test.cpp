@@ -90,12 +90,21 @@ TEST_F(peer_link_test, a_new_link_gets_the_records_it_lacks_then_every_update) {
     const auto link = welcomed_link();
     link->send(digest_line()); // Alpha holds nothing
     EXPECT_EQ(link->read_lines(1), before + "\n");
-    const std::string after = herd_.iamat("Zed", "late", "+2+2", "2");
+    // A client in the bucket catch-up just sent.
+    std::string late = "late";
+    for (int i = 0; store::location_store::bucket_of(late) != store::location_store::bucket_of("early"); ++i) {
+        late = fmt::format("late{}", i);
+    }
+    const std::string after = herd_.iamat("Zed", late, "+2+2", "2");
     std::string next = link->read_lines(1);
     while (next == "PING\n") {
         next = link->read_lines(1);
     }
     EXPECT_EQ(next, after + "\n");
+    // Once caught up, the link sends a new record once, by flooding, never again by catch-up.
+    std::string rest;
+    link->read_to_eof(rest, 500ms);
+    EXPECT_EQ(rest.find("AT "), std::string::npos) << rest.substr(0, 200);
 }
 
 TEST_F(peer_link_test, catch_up_sends_only_the_buckets_whose_digests_differ) {

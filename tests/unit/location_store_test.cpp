@@ -9,16 +9,20 @@
 namespace herd::store {
 namespace {
 
-location_record record(std::string origin, geo::nanoseconds time, std::string tail = "k +1+1 1") {
-    return location_record{"AT " + origin + " +0.000000001 " + tail, time};
+constexpr geo::nanoseconds second = 1'000'000'000;
+
+// A record from `origin` of the client and position `id_and_position`, at client time `seconds`.
+location_record record(std::string origin, int seconds, std::string id_and_position = "k +1+1") {
+    return location_record{"AT " + origin + " +0.000000001 " + id_and_position + " " + std::to_string(seconds),
+                           seconds * second};
 }
 
 TEST(location_store, keeps_the_first_record) {
     location_store store;
     EXPECT_TRUE(store.merge(record("Clark", 5)));
-    ASSERT_NE(store.find("k"), nullptr);
+    ASSERT_TRUE(store.find("k"));
     EXPECT_EQ(store.find("k")->origin(), "Clark");
-    EXPECT_EQ(store.find("other"), nullptr);
+    EXPECT_FALSE(store.find("other"));
 }
 
 TEST(location_store, newer_client_time_wins_and_older_changes_nothing) {
@@ -28,7 +32,7 @@ TEST(location_store, newer_client_time_wins_and_older_changes_nothing) {
     EXPECT_EQ(store.find("k")->origin(), "Bona");
     EXPECT_FALSE(store.merge(record("Zeta", 4)));
     EXPECT_EQ(store.find("k")->origin(), "Bona");
-    EXPECT_EQ(store.find("k")->client_time_ns(), 6);
+    EXPECT_EQ(store.find("k")->client_time_ns(), 6 * second);
 }
 
 TEST(location_store, same_time_goes_to_the_higher_origin) {
@@ -46,8 +50,8 @@ TEST(location_store, an_identical_record_changes_nothing) {
 }
 
 TEST(location_store, every_arrival_order_converges_to_the_same_record) {
-    std::array<location_record, 5> updates{record("Bona", 5), record("Clark", 7, "k +2+2 7"), record("Bailey", 7),
-                                           record("Clark", 7, "k +3+3 7"), record("Jaquez", 6)};
+    std::array<location_record, 5> updates{record("Bona", 5), record("Clark", 7, "k +2+2"), record("Bailey", 7),
+                                           record("Clark", 7, "k +3+3"), record("Jaquez", 6)};
     std::array<int, 5> order{0, 1, 2, 3, 4};
     std::string expected;
     do {
@@ -65,12 +69,12 @@ TEST(location_store, every_arrival_order_converges_to_the_same_record) {
 
 TEST(location_store, slots_stay_put_as_records_are_added_and_replaced) {
     location_store store;
-    store.merge(record("Bona", 5, "a +1+1 1"));
-    store.merge(record("Bona", 5, "b +1+1 1"));
-    store.merge(record("Bona", 9, "a +1+1 9"));
+    store.merge(record("Bona", 5, "a +1+1"));
+    store.merge(record("Bona", 5, "b +1+1"));
+    store.merge(record("Bona", 9, "a +1+1"));
     ASSERT_EQ(store.size(), 2u);
-    EXPECT_EQ(store.slot(0).client_time_ns(), 9);
-    EXPECT_EQ(&store.slot(1), store.find("b"));
+    EXPECT_EQ(store.slot(0).client_time_ns(), 9 * second);
+    EXPECT_EQ(store.slot(1).at_line().data(), store.find("b")->at_line().data());
 }
 
 TEST(location_store, bucket_digests_depend_on_the_records_not_their_order) {
@@ -78,7 +82,7 @@ TEST(location_store, bucket_digests_depend_on_the_records_not_their_order) {
     location_store backward;
     std::vector<location_record> updates;
     for (int i = 0; i < 50; ++i) {
-        updates.push_back(record("Bona", i, "client" + std::to_string(i % 20) + " +1+1 " + std::to_string(i)));
+        updates.push_back(record("Bona", i, "client" + std::to_string(i % 20) + " +1+1"));
     }
     for (const auto& r : updates) {
         forward.merge(r);
@@ -91,13 +95,14 @@ TEST(location_store, bucket_digests_depend_on_the_records_not_their_order) {
     }
     const std::size_t bucket = location_store::bucket_of("client3");
     const auto before = forward.bucket_digest(bucket);
-    forward.merge(record("Bona", 1000, "client3 +9+9 1000"));
+    forward.merge(record("Bona", 1000, "client3 +9+9"));
     EXPECT_NE(forward.bucket_digest(bucket), before);
-    bool found = false;
-    for (const auto slot : forward.bucket_slots(bucket)) {
-        found = found || &forward.slot(slot) == forward.find("client3");
+    std::size_t in_bucket = 0;
+    for (std::size_t slot = 0; slot < forward.size(); ++slot) {
+        EXPECT_EQ(forward.slot_bucket(slot), location_store::bucket_of(forward.slot(slot).client_id()));
+        in_bucket += forward.slot(slot).client_id() == "client3" && forward.slot_bucket(slot) == bucket;
     }
-    EXPECT_TRUE(found);
+    EXPECT_EQ(in_bucket, 1u);
     EXPECT_EQ(location_store().bucket_digest(bucket), 0u);
 }
 
@@ -108,14 +113,15 @@ TEST(location_store, buckets_and_digests_are_the_peer_protocols_hash) {
         const char* line;
         std::size_t bucket;
         std::uint64_t digest;
+        geo::nanoseconds time;
     } pinned[] = {
         {"AT Clark +0.263873386 kiwi.cs.ucla.edu +34.068930-118.445127 1621464827.959498503", 30,
-         0xcc5d06e5c7d77385ull},
-        {"AT B +0.000000001 k +1+1 1", 177, 0xb1ab2bd736511502ull},
+         0xcc5d06e5c7d77385ull, 1621464827959498503},
+        {"AT B +0.000000001 k +1+1 1", 177, 0xb1ab2bd736511502ull, second},
     };
     for (const auto& p : pinned) {
         location_store store;
-        const location_record r{p.line, 1};
+        const location_record r{p.line, p.time};
         store.merge(r);
         EXPECT_EQ(location_store::bucket_of(r.client_id()), p.bucket) << p.line;
         EXPECT_EQ(store.bucket_digest(p.bucket), p.digest) << p.line;
@@ -124,8 +130,8 @@ TEST(location_store, buckets_and_digests_are_the_peer_protocols_hash) {
 
 TEST(location_store, clients_are_independent) {
     location_store store;
-    store.merge(record("Bona", 5, "a +1+1 1"));
-    store.merge(record("Clark", 1, "b +1+1 1"));
+    store.merge(record("Bona", 5, "a +1+1"));
+    store.merge(record("Clark", 1, "b +1+1"));
     EXPECT_EQ(store.size(), 2u);
     EXPECT_EQ(store.find("a")->origin(), "Bona");
     EXPECT_EQ(store.find("b")->origin(), "Clark");
@@ -136,30 +142,63 @@ TEST(location_store, keeps_the_line_and_reads_id_and_position_back_out_of_it) {
     const location_record report{"AT Clark +0.263873386 kiwi.cs.ucla.edu +34.068930-118.445127 1621464827.959498503",
                                  1621464827959498503};
     ASSERT_TRUE(store.merge(report));
-    const kept_record* kept = store.find("kiwi.cs.ucla.edu");
-    ASSERT_NE(kept, nullptr);
+    const auto kept = store.find("kiwi.cs.ucla.edu");
+    ASSERT_TRUE(kept);
     EXPECT_EQ(kept->at_line(), report.at_line);
     EXPECT_EQ(kept->client_id(), "kiwi.cs.ucla.edu");
     EXPECT_EQ(kept->client_time_ns(), 1621464827959498503);
     EXPECT_EQ(kept->origin(), "Clark");
     EXPECT_DOUBLE_EQ(kept->position().latitude, 34.06893);
     EXPECT_DOUBLE_EQ(kept->position().longitude, -118.445127);
-    EXPECT_EQ(store.find("kiwi.cs.ucla"), nullptr); // a prefix is another client
+    EXPECT_FALSE(store.find("kiwi.cs.ucla")); // a prefix is another client
 }
 
 TEST(location_store, many_clients_each_found_after_the_index_grows) {
     location_store store;
     constexpr int clients = 100'000;
     for (int i = 0; i < clients; ++i) {
-        ASSERT_TRUE(store.merge(record("Bona", i, fmt::format("c{} +1+1 1", i))));
+        ASSERT_TRUE(store.merge(record("Bona", i, fmt::format("c{} +1+1", i))));
     }
     EXPECT_EQ(store.size(), static_cast<std::size_t>(clients));
     for (int i = 0; i < clients; ++i) {
-        const kept_record* kept = store.find(fmt::format("c{}", i));
-        ASSERT_NE(kept, nullptr) << i;
-        EXPECT_EQ(kept->client_time_ns(), i);
+        const auto kept = store.find(fmt::format("c{}", i));
+        ASSERT_TRUE(kept) << i;
+        EXPECT_EQ(kept->client_time_ns(), i * second);
     }
-    EXPECT_EQ(store.find(fmt::format("c{}", clients)), nullptr);
+    EXPECT_FALSE(store.find(fmt::format("c{}", clients)));
+}
+
+TEST(location_store, records_that_grow_and_shrink_keep_every_other_record_intact) {
+    location_store store;
+    // Each client's line changes size with every update (the ID's position field grows and
+    // shrinks), so blocks are released and reused by other clients all the time.
+    constexpr int clients = 200;
+    for (int update = 1; update <= 30; ++update) {
+        for (int c = 0; c < clients; ++c) {
+            const std::string digits(static_cast<std::size_t>((c + update) % 13), '5');
+            ASSERT_TRUE(store.merge(record("Bona", update, fmt::format("c{} +1.{}+1", c, digits))));
+        }
+        for (int c = 0; c < clients; ++c) {
+            const std::string digits(static_cast<std::size_t>((c + update) % 13), '5');
+            const auto kept = store.find(fmt::format("c{}", c));
+            ASSERT_TRUE(kept);
+            ASSERT_EQ(kept->at_line(), fmt::format("AT Bona +0.000000001 c{} +1.{}+1 {}", c, digits, update));
+            ASSERT_EQ(kept->client_id(), fmt::format("c{}", c));
+            ASSERT_EQ(kept->client_time_ns(), update * second);
+        }
+    }
+    EXPECT_EQ(store.size(), static_cast<std::size_t>(clients));
+}
+
+TEST(location_store, a_client_time_of_any_precision_reads_back_from_the_line) {
+    location_store store;
+    ASSERT_TRUE(store.merge(location_record{"AT B +0.000000001 k +1+1 12.5", 12'500'000'000}));
+    EXPECT_EQ(store.find("k")->client_time_ns(), 12'500'000'000);
+    // Digits past the ninth are kept in the line and do not count.
+    EXPECT_FALSE(store.merge(location_record{"AT A +0.000000001 k +1+1 12.5000000001", 12'500'000'000}));
+    EXPECT_TRUE(store.merge(location_record{"AT C +0.000000001 k +1+1 12.5000000001", 12'500'000'000}));
+    EXPECT_EQ(store.find("k")->at_line(), "AT C +0.000000001 k +1+1 12.5000000001");
+    EXPECT_EQ(store.find("k")->client_time_ns(), 12'500'000'000);
 }
 
 } // namespace

@@ -40,7 +40,7 @@ TEST_F(request_handler_test, only_iamats_that_change_the_store_are_offered_for_f
 TEST_F(request_handler_test, iamat_is_answered_and_kept) {
     EXPECT_EQ(answer("IAMAT kiwi.cs.ucla.edu +34.068930-118.445127 1621464827.959498503"),
               "AT Clark +0.263873386 kiwi.cs.ucla.edu +34.068930-118.445127 1621464827.959498503\n");
-    ASSERT_NE(store_.find("kiwi.cs.ucla.edu"), nullptr);
+    ASSERT_TRUE(store_.find("kiwi.cs.ucla.edu"));
     EXPECT_EQ(store_.find("kiwi.cs.ucla.edu")->client_time_ns(), 1621464827959498503);
 }
 
