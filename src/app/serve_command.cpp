@@ -4,6 +4,7 @@
 #include <exception>
 #include <memory>
 
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include <boost/asio/io_context.hpp>
@@ -39,6 +40,11 @@ rlim_t raise_file_limit() {
 }
 
 int serve(const std::string& name, const std::string& config_path) {
+    // Blocks of 256 KiB and more (a link's send buffers after a burst, a table left behind when
+    // the store's index grows) get pages of their own, which go back to the system when freed.
+    // glibc would otherwise raise this threshold after the first such free and keep later ones
+    // in the heap, where a member's memory stays at its high-water mark.
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
     config::herd_config config;
     std::string secret;
     try {
@@ -71,6 +77,9 @@ int serve(const std::string& name, const std::string& config_path) {
             std::fprintf(stderr, "herd: %s: %s\n", config.source.c_str(), error.what());
             return exit_bad_config;
         }
+        // Loading the gazetteer parsed a JSON file of tens of MB into memory that is free now:
+        // give it back, rather than hold it until records happen to fill it.
+        malloc_trim(0);
         server::member member(io.get_executor(), config, name, std::move(secret), *places, log);
         member.start();
         const auto endpoint = member.local_endpoint();

@@ -18,6 +18,10 @@ namespace asio = boost::asio;
 using steady = std::chrono::steady_clock;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t catch_up_batch_bytes = 64 * 1024;
+// A burst can grow a link's buffers to limits.peer_queue_bytes; once it has gone out, an idle
+// link keeps no more than this of them. (Below it, they are kept: a busy link would otherwise
+// allocate them again and again.)
+constexpr std::size_t idle_buffer_bytes = 1 << 20;
 // The longest AT line any member may flood: an IAMAT as long as the largest client line limit
 // a configuration allows, plus AT, an origin of at most 64 bytes and a 21-byte difference
 // (whatever this member's own limit: a neighbour's may be larger). A DIGEST line is 4 KiB.
@@ -142,6 +146,14 @@ void peer_link::fill_catch_up() {
     }
 }
 
+void peer_link::release_idle_buffers() {
+    for (std::string* buffer : {&queue_, &writing_}) {
+        if (buffer->empty() && buffer->capacity() > idle_buffer_bytes) {
+            std::string().swap(*buffer);
+        }
+    }
+}
+
 asio::awaitable<void> peer_link::write_loop() {
     const auto self = shared_from_this();
     while (!closed_) {
@@ -149,6 +161,7 @@ asio::awaitable<void> peer_link::write_loop() {
             fill_catch_up();
         }
         if (queue_.empty()) {
+            release_idle_buffers();
             wake_.expires_at(steady::time_point::max());
             co_await wake_.async_wait(use_tuple);
             continue;

@@ -59,6 +59,8 @@ private:
     void take_lines();
     void handle(std::string_view line);
     void fill_catch_up();
+    // Frees the send buffers' memory past idle_buffer_bytes when they are empty.
+    void release_idle_buffers();
     void compare_digests(std::string_view hex);
     void wake_writer() { wake_.cancel(); }
 

@@ -1,5 +1,6 @@
 // A member's peer links, with the test playing the neighbour on the wire.
 #include <cstdint>
+#include <fstream>
 #include <functional>
 #include <sstream>
 #include <thread>
@@ -252,6 +253,44 @@ TEST_F(slow_peer_test, a_neighbour_that_does_not_read_loses_its_link_not_the_mem
     EXPECT_TRUE(wait_until(dropped, 5s)) << "after " << batches << " batches";
     client.send("IAMAT still.served +1+1 1\n");
     EXPECT_TRUE(client.read_lines(1).starts_with("AT Zed "));
+}
+
+class bursty_peer_test : public peer_link_test {
+protected:
+    bursty_peer_test() : peer_link_test("[limits]\npeer_timeout_ms = 60000\npeer_queue_bytes = 67108864\n") {}
+};
+
+long rss_kib(pid_t pid) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(status, line);) {
+        if (line.starts_with("VmRSS:")) {
+            return std::stol(line.substr(6));
+        }
+    }
+    return -1;
+}
+
+TEST_F(bursty_peer_test, a_link_gives_back_its_send_buffers_once_a_burst_has_gone_out) {
+    const auto link = welcomed_link(4096);
+    link->send(zed_digest_); // nothing to catch up
+    const pid_t zed = herd_.process("Zed").pid();
+    const long before = rss_kib(zed);
+    // 200,000 newer reports of one client (one record, replaced in place) while Alpha does not
+    // read: about 9 MB for Alpha, more than the sockets hold, so megabytes wait in Zed's queue.
+    line_client client(herd_.port("Zed"));
+    for (int batch = 0; batch < 200; ++batch) {
+        std::string lines;
+        for (int i = 1; i <= 1000; ++i) {
+            lines += fmt::format("IAMAT burst +1+1 {}\n", batch * 1000 + i);
+        }
+        client.send(lines);
+        client.read_lines(1000);
+    }
+    const long peak = rss_kib(zed);
+    EXPECT_GT(peak - before, 3 * 1024) << "the burst did not queue";
+    EXPECT_TRUE(link->read_until(" burst +1+1 200000\n", 30s).ends_with(" burst +1+1 200000\n"));
+    EXPECT_TRUE(wait_until([&] { return rss_kib(zed) < before + 1024; }, 5s))
+        << "before " << before << " KiB, peak " << peak << " KiB, now " << rss_kib(zed) << " KiB";
 }
 
 } // namespace
