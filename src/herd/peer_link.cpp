@@ -18,8 +18,8 @@ namespace asio = boost::asio;
 using steady = std::chrono::steady_clock;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t catch_up_batch_bytes = 64 * 1024;
-// A burst can grow a link's buffers to limits.peer_queue_bytes; once it has gone out, an idle
-// link keeps no more than this of them. (Below it, they are kept: a busy link would otherwise
+// A burst can grow a link's send buffers to limits.peer_queue_bytes, and a long line its
+// input buffer; once they are empty again, a link keeps no more than this of each. (Below it, they are kept: a busy link would otherwise
 // allocate them again and again.)
 constexpr std::size_t idle_buffer_bytes = 1 << 20;
 // The longest AT line any member may flood: an IAMAT as long as the largest client line limit
@@ -84,6 +84,7 @@ asio::awaitable<std::string> peer_link::run() {
         last_received_ = steady::now();
         splitter_.feed(std::string_view(buffer.data(), n));
         take_lines();
+        splitter_.release_if_drained(idle_buffer_bytes); // after a long line
     }
     co_return close_reason_;
 }

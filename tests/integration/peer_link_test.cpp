@@ -309,5 +309,24 @@ TEST_F(bursty_peer_test, a_link_gives_back_its_send_buffers_once_a_burst_has_gon
         << "before " << before << " KiB, peak " << peak << " KiB, now " << rss_kib(zed) << " KiB";
 }
 
+TEST_F(bursty_peer_test, a_link_gives_back_what_one_long_line_took_once_it_is_taken) {
+    const auto link = welcomed_link();
+    link->send(zed_digest_);
+    const pid_t zed = herd_.process("Zed").pid();
+    const long before = rss_kib(zed);
+    // An 8 MB AT line (a client time with a very long fraction), kept, then replaced by a
+    // short one: the link's input buffer and the record's block are both free again.
+    const std::string huge = "AT Alpha +0.000000001 huge +1+1 1." + std::string(8'000'000, '7');
+    link->send(huge + "\n");
+    ASSERT_TRUE(wait_until([&] { return herd_.kept("Zed", "huge").size() == huge.size(); }, 10s));
+    const long peak = rss_kib(zed);
+    EXPECT_GT(peak - before, 6 * 1024) << "the record does not hold its line";
+    const std::string small = "AT Alpha +0.000000001 huge +1+1 2";
+    link->send(small + "\n");
+    ASSERT_TRUE(herd_.wait_for("Zed", "huge", small));
+    EXPECT_TRUE(wait_until([&] { return rss_kib(zed) - before < (peak - before) / 3; }, 5s))
+        << "before " << before << " KiB, peak " << peak << " KiB, now " << rss_kib(zed) << " KiB";
+}
+
 } // namespace
 } // namespace herd::testing_support
