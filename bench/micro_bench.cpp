@@ -52,18 +52,34 @@ void format_at_line(benchmark::State& state) {
 }
 BENCHMARK(format_at_line);
 
+// Makes `at_line`'s client time one second later, in place: its whole seconds are the digits
+// before the last field's point, or the whole last field (they start with a 1: no overflow).
+void one_second_later(std::string& at_line) {
+    const std::size_t point = at_line.find('.', at_line.rfind(' '));
+    std::size_t digit = (point == std::string::npos ? at_line.size() : point) - 1;
+    while (at_line[digit] == '9') {
+        at_line[digit--] = '0';
+    }
+    ++at_line[digit];
+}
+
 void store_merge_newer(benchmark::State& state) {
     store::location_store store;
     const auto clients = static_cast<std::size_t>(state.range(0));
     std::vector<store::location_record> records;
     for (std::size_t i = 0; i < clients; ++i) {
-        records.push_back({"AT Clark +0.000000001 client-" + std::to_string(i) + " +1+1 1", 0});
+        records.push_back({"AT Clark +0.000000001 client-" + std::to_string(i) + " +1+1 1000000000",
+                           geo::nanoseconds{1'000'000'000} * 1'000'000'000});
     }
-    std::int64_t time = 0;
     std::size_t i = 0;
     for (auto _ : state) {
-        records[i].client_time_ns = ++time; // newer every time: each merge replaces the kept record
-        store.merge(records[i]);
+        // newer every time, and the line says so: each merge replaces the kept record
+        one_second_later(records[i].at_line);
+        records[i].client_time_ns += 1'000'000'000;
+        if (!store.merge(records[i])) {
+            state.SkipWithError("a merge kept the older record");
+            break;
+        }
         i = (i + 1) % clients;
     }
 }
@@ -81,9 +97,13 @@ void peer_update(benchmark::State& state) {
     store::location_store store;
     std::size_t i = 0;
     for (auto _ : state) {
-        auto update = peer::parse_at_line(lines[i % clients]);
-        update->record.client_time_ns += static_cast<std::int64_t>(i / clients); // newer each lap
-        benchmark::DoNotOptimize(store.merge(update->record));
+        std::string& line = lines[i % clients];
+        one_second_later(line); // newer each lap
+        const auto update = peer::parse_at_line(line);
+        if (!store.merge(update->record)) {
+            state.SkipWithError("a merge kept the older record");
+            break;
+        }
         ++i;
     }
 }
