@@ -100,7 +100,7 @@ void peer_update(benchmark::State& state) {
         std::string& line = lines[i % clients];
         one_second_later(line); // newer each lap
         const auto update = peer::parse_at_line(line);
-        if (!store.merge(update->record)) {
+        if (!store.merge(update->record, update->client_id)) {
             state.SkipWithError("a merge kept the older record");
             break;
         }

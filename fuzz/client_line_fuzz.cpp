@@ -29,11 +29,11 @@ void handle(std::string_view line) {
         const std::string at_line = herd::protocol::make_at_line("Fuzz", 1'700'000'000'000'000'000, *iamat);
         const auto update = herd::peer::parse_at_line(at_line);
         check(update.has_value());
-        check(update->record.client_id() == iamat->client_id);
+        check(update->client_id == iamat->client_id);
         check(update->record.at_line == at_line);
         check(update->record.client_time_ns == iamat->client_time_ns);
         std::vector<char> block(herd::store::kept_record::block_bytes(update->record));
-        herd::store::kept_record::write(block.data(), update->record, update->record.client_id());
+        herd::store::kept_record::write(block.data(), update->record, update->client_id);
         const herd::store::kept_record kept(block.data());
         check(kept.position().latitude == iamat->position.latitude);
         check(kept.position().longitude == iamat->position.longitude);

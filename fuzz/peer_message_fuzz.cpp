@@ -1,6 +1,6 @@
-// libFuzzer harness for the peer-link decoder: any line, no crash; an accepted update keeps
-// the line byte for byte and names a non-empty origin and client, its position parses, and
-// the store's compact form of it gives back the same line, client and time.
+// libFuzzer harness for the peer-link decoder: any line, no crash; an accepted update views
+// the line byte for byte and names a non-empty origin and the client ID the line holds, its
+// position parses, and the store's compact form of it gives back the same line, client and time.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -16,11 +16,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string_view line(reinterpret_cast<const char*>(data), size);
     const auto message = herd::peer::parse_message(line);
     if (const auto* update = std::get_if<herd::peer::update>(&message)) {
-        if (update->record.at_line != line || update->record.origin().empty() || update->record.client_id().empty()) {
+        if (update->record.at_line.data() != line.data() || update->record.at_line != line ||
+            update->record.origin().empty() || update->client_id.empty() ||
+            update->client_id.data() != update->record.client_id().data() ||
+            update->client_id != update->record.client_id()) {
             __builtin_trap();
         }
         std::vector<char> block(herd::store::kept_record::block_bytes(update->record));
-        herd::store::kept_record::write(block.data(), update->record, update->record.client_id());
+        herd::store::kept_record::write(block.data(), update->record, update->client_id);
         const herd::store::kept_record kept(block.data());
         // The position was only checked (is_iso6709), never converted: it must parse.
         const auto parsed = herd::geo::parse_iso6709(

@@ -13,41 +13,38 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 } // namespace
 
 std::optional<nanoseconds> parse_posix_time(std::string_view text) {
-    const std::size_t point = text.find('.');
-    const std::string_view whole = text.substr(0, point);
-    if (whole.empty()) {
-        return std::nullopt;
-    }
+    // One pass (no search for the point first): a member parses a time for every update.
     constexpr std::int64_t max_seconds = std::numeric_limits<std::int64_t>::max() / ns_per_second - 1;
+    std::size_t i = 0;
     std::int64_t seconds = 0;
-    for (const char c : whole) {
-        if (!is_digit(c)) {
-            return std::nullopt;
-        }
-        seconds = seconds * 10 + (c - '0');
+    for (; i < text.size() && is_digit(text[i]); ++i) {
+        seconds = seconds * 10 + (text[i] - '0');
         if (seconds > max_seconds) {
             return std::nullopt;
         }
     }
+    if (i == 0) {
+        return std::nullopt;
+    }
+    if (i == text.size()) {
+        return seconds * ns_per_second;
+    }
+    if (text[i] != '.' || i + 1 == text.size()) {
+        return std::nullopt;
+    }
     std::int64_t fraction = 0;
-    if (point != std::string_view::npos) {
-        const std::string_view digits = text.substr(point + 1);
-        if (digits.empty()) {
+    std::size_t kept = 0; // digits past the ninth are checked, not counted
+    for (++i; i < text.size(); ++i) {
+        if (!is_digit(text[i])) {
             return std::nullopt;
         }
-        std::size_t kept = 0; // digits past the ninth are checked, not counted
-        for (const char c : digits) {
-            if (!is_digit(c)) {
-                return std::nullopt;
-            }
-            if (kept < 9) {
-                fraction = fraction * 10 + (c - '0');
-                ++kept;
-            }
+        if (kept < 9) {
+            fraction = fraction * 10 + (text[i] - '0');
+            ++kept;
         }
-        for (; kept < 9; ++kept) {
-            fraction *= 10;
-        }
+    }
+    for (; kept < 9; ++kept) {
+        fraction *= 10;
     }
     return seconds * ns_per_second + fraction;
 }

@@ -48,7 +48,8 @@ struct refused {
 
 // `AT ...`: one location record, exactly as its origin member wrote it.
 struct update {
-    store::location_record record;
+    store::record_ref record;    // views into the line
+    std::string_view client_id; // record.client_id(), found while checking the line
 };
 
 // `PING`: keeps an idle link alive.
@@ -83,7 +84,7 @@ std::string format_digest(const std::vector<std::uint64_t>& digests);
 std::optional<std::vector<std::uint64_t>> decode_digest(std::string_view hex, std::size_t buckets);
 
 // Parses an AT line as members write it: `AT <origin> <+|->S.NNNNNNNNN <id> <location> <time>`,
-// single spaces, every field valid. The record keeps the line byte for byte.
+// single spaces, every field valid. The update views `line`, which must outlive it.
 std::optional<update> parse_at_line(std::string_view line);
 
 } // namespace herd::peer

@@ -17,7 +17,7 @@ constexpr std::size_t id_bytes_at = 5;
 
 } // namespace
 
-void kept_record::write(char* block, const location_record& record, std::string_view client_id) {
+void kept_record::write(char* block, record_ref record, std::string_view client_id) {
     const auto offset = static_cast<std::size_t>(client_id.data() - record.at_line.data());
     assert(offset <= 255 && client_id.size() <= 255 && offset + client_id.size() <= record.at_line.size());
     const auto line_bytes = static_cast<std::uint32_t>(record.at_line.size());

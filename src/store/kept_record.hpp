@@ -15,10 +15,10 @@ namespace herd::store {
 class kept_record {
 public:
     // The bytes a block needs for `record`.
-    static std::size_t block_bytes(const location_record& record) { return header_bytes + record.at_line.size(); }
+    static std::size_t block_bytes(record_ref record) { return header_bytes + record.at_line.size(); }
     // Writes `record` into `block` (block_bytes(record) of them). `client_id` is
     // record.client_id(), a view into record.at_line.
-    static void write(char* block, const location_record& record, std::string_view client_id);
+    static void write(char* block, record_ref record, std::string_view client_id);
 
     explicit kept_record(const char* block) : block_(block) {}
 

@@ -6,7 +6,7 @@ namespace herd::store {
 
 std::string_view record_ref::origin() const { return protocol::at_line_origin(at_line); }
 
-std::string_view location_record::client_id() const {
+std::string_view record_ref::client_id() const {
     return protocol::at_line_field(at_line, protocol::at_client_id_field);
 }
 

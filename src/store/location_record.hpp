@@ -7,13 +7,16 @@
 
 namespace herd::store {
 
-// What the merge rule looks at: the client's time and the whole AT line.
+// A report of one client, viewed: the client's time and the whole AT line (what the merge
+// rule looks at). The line's owner keeps it alive.
 struct record_ref {
     geo::nanoseconds client_time_ns = 0;
     std::string_view at_line;
 
     // The member that received the IAMAT (the AT line's second field).
     std::string_view origin() const;
+    // The client the report is about (the AT line's fourth field).
+    std::string_view client_id() const;
 };
 
 // True when `candidate` should replace `kept`: its client time is strictly newer or,
@@ -21,15 +24,15 @@ struct record_ref {
 // does). The one merge rule of the herd: a total order, so every member converges.
 bool supersedes(record_ref candidate, record_ref kept);
 
-// A report of one client as it arrives at the store (from an IAMAT or a neighbour).
+// A report of one client that owns its AT line (a member's own IAMAT reply, tests).
 struct location_record {
     std::string at_line;                 // the whole AT line, byte for byte, no line ending
     geo::nanoseconds client_time_ns = 0; // the client's own time of the report
 
     record_ref ref() const { return {client_time_ns, at_line}; }
+    operator record_ref() const { return ref(); } // usable wherever a view is
     std::string_view origin() const { return ref().origin(); }
-    // The client the report is about (the AT line's fourth field).
-    std::string_view client_id() const;
+    std::string_view client_id() const { return ref().client_id(); }
 };
 
 } // namespace herd::store

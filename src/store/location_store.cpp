@@ -51,14 +51,13 @@ std::optional<std::uint32_t> location_store::find_slot(std::string_view client_i
     return index_.find(client_id, hash, [this](std::uint32_t slot) { return this->slot(slot).client_id(); });
 }
 
-record_arena::ref location_store::keep(const location_record& record, std::string_view client_id) {
+record_arena::ref location_store::keep(record_ref record, std::string_view client_id) {
     const record_arena::ref block = arena_.allocate(kept_record::block_bytes(record));
     kept_record::write(arena_.data(block), record, client_id);
     return block;
 }
 
-bool location_store::merge(const location_record& record) {
-    const std::string_view client_id = record.client_id();
+bool location_store::merge(record_ref record, std::string_view client_id) {
     const std::uint64_t hash = digest_hash(client_id); // one hash for the bucket and the index
     const std::size_t bucket = bucket_of_hash(hash);
     const auto found = find_slot(client_id, hash);
@@ -71,7 +70,7 @@ bool location_store::merge(const location_record& record) {
         return true;
     }
     const kept_record kept = slot(*found);
-    if (!supersedes(record.ref(), kept.ref())) {
+    if (!supersedes(record, kept.ref())) {
         return false;
     }
     digests_[bucket] ^= digest_hash(kept.at_line()) ^ digest_hash(record.at_line);

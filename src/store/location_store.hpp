@@ -21,10 +21,12 @@ namespace herd::store {
 // and 10-20 for the index. Not thread-safe: owned by one event loop.
 class location_store {
 public:
-    // Keeps `record` (for the client its AT line names) when the client is unknown or it
-    // supersedes the kept one. Returns true when the store changed. `record.client_time_ns`
-    // must be the time its AT line carries (as parsing the line gives).
-    bool merge(const location_record& record);
+    // Keeps a copy of `record` (for the client its AT line names) when the client is unknown
+    // or it supersedes the kept one. Returns true when the store changed. `record.client_time_ns`
+    // must be the time its AT line carries (as parsing the line gives). `client_id` is
+    // record.client_id(), a view into record.at_line, for a caller that has split the line.
+    bool merge(record_ref record, std::string_view client_id);
+    bool merge(record_ref record) { return merge(record, record.client_id()); }
 
     // The kept record, or nothing. Valid until the next merge().
     std::optional<kept_record> find(std::string_view client_id) const;
@@ -51,7 +53,7 @@ private:
     // The slot of `client_id`, whose hash is `hash`, or nothing.
     std::optional<std::uint32_t> find_slot(std::string_view client_id, std::uint64_t hash) const;
     // A block in the arena holding `record`.
-    record_arena::ref keep(const location_record& record, std::string_view client_id);
+    record_arena::ref keep(record_ref record, std::string_view client_id);
 
     client_index index_;
     record_arena arena_;

@@ -39,8 +39,10 @@ TEST(peer_message, other_versions_parse_so_they_can_be_refused) {
 TEST(peer_message, update_keeps_the_at_line_byte_for_byte) {
     const std::string line = "AT Clark +0.263873386 kiwi.cs.ucla.edu +34.068930-118.445127 1621464827.959498503";
     const auto u = std::get<update>(parse_message(line));
-    EXPECT_EQ(u.record.client_id(), "kiwi.cs.ucla.edu");
+    EXPECT_EQ(u.client_id, "kiwi.cs.ucla.edu");
+    EXPECT_EQ(u.client_id.data(), u.record.client_id().data()); // a view into the line, as merge() needs
     EXPECT_EQ(u.record.at_line, line);
+    EXPECT_EQ(u.record.at_line.data(), line.data()); // not copied
     EXPECT_EQ(u.record.origin(), "Clark");
     EXPECT_EQ(u.record.client_time_ns, 1621464827959498503);
     EXPECT_TRUE(parse_at_line("AT B -12.000000000 k +1+1 1"));
@@ -75,6 +77,27 @@ TEST(peer_message, malformed_lines_are_malformed) {
     EXPECT_FALSE(parse_at_line("AT Clark +0.263873386 k +1+1 1 "));
     EXPECT_FALSE(parse_at_line(" AT Clark +0.263873386 k +1+1 1"));
     EXPECT_FALSE(parse_at_line("AT Clark +0.263873386 k +1+1\v1"));
+}
+
+// A client ID may hold any byte but white space: every byte value at every offset of a 16-byte
+// ID (so at each of the eight places in a word the white-space check reads).
+TEST(peer_message, only_white_space_bytes_are_refused_in_a_client_id) {
+    for (std::size_t at = 0; at < 16; ++at) {
+        for (int value = 0; value < 256; ++value) {
+            const char byte = static_cast<char>(value);
+            if (byte == ' ') {
+                continue;
+            }
+            std::string id(16, 'k');
+            id[at] = byte;
+            const bool white = byte == '\t' || byte == '\n' || byte == '\v' || byte == '\f' || byte == '\r';
+            const auto u = parse_at_line("AT Clark +0.263873386 " + id + " +1+1 1");
+            EXPECT_EQ(u.has_value(), !white) << "byte " << value << " at " << at;
+            if (u) {
+                EXPECT_EQ(u->client_id, id);
+            }
+        }
+    }
 }
 
 } // namespace
