@@ -55,8 +55,8 @@ struct fmt::formatter<herd::server::escaped> {
             if (byte >= 0x20 && byte < 0x7f && byte != '\\') {
                 continue;
             }
-            out = std::copy(bytes.begin() + static_cast<std::ptrdiff_t>(clean),
-                            bytes.begin() + static_cast<std::ptrdiff_t>(i), out);
+            context.advance_to(out);
+            out = plain_.format(bytes.substr(clean, i - clean), context);
             clean = i + 1;
             if (const char* named = named_escape(byte)) {
                 *out++ = named[0];
@@ -68,6 +68,11 @@ struct fmt::formatter<herd::server::escaped> {
                 *out++ = hex[byte & 0xf];
             }
         }
-        return std::copy(bytes.begin() + static_cast<std::ptrdiff_t>(clean), bytes.end(), out);
+        context.advance_to(out);
+        return plain_.format(bytes.substr(clean), context);
     }
+
+private:
+    // Appends a run whole (std::copy into fmt's appender goes byte by byte).
+    fmt::formatter<std::string_view> plain_;
 };
