@@ -114,7 +114,7 @@ BENCHMARK(peer_update);
 void log_client_line(benchmark::State& state) {
     const auto log = server::make_member_logger("/tmp/herd-microbench-log", "Bench");
     for (auto _ : state) {
-        log->info("client {} < {}", 12345, server::escaped{iamat_line});
+        server::log_traffic(*log, 12345, '<', iamat_line);
     }
 }
 BENCHMARK(log_client_line);

@@ -146,7 +146,7 @@ asio::awaitable<bool> client_session::answer_lines(bool end_of_stream) {
             peer_hello_ = std::string(line);
             co_return false;
         }
-        log_.info("client {} < {}", id_, escaped{line});
+        log_traffic(log_, id_, '<', line);
         const std::size_t reply_start = out_.size();
         if (status == protocol::line_splitter::status::too_long) {
             too_long_ = true;
@@ -155,7 +155,7 @@ asio::awaitable<bool> client_session::answer_lines(bool end_of_stream) {
             co_await handler_.handle(line, arrival, out_);
         }
         if (out_.size() > reply_start) {
-            log_.info("client {} > {}", id_, escaped{std::string_view(out_).substr(reply_start)});
+            log_traffic(log_, id_, '>', std::string_view(out_).substr(reply_start));
         }
         if (too_long_) {
             co_return false;

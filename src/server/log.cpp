@@ -1,5 +1,7 @@
 #include "server/log.hpp"
 
+#include <array>
+#include <charconv>
 #include <filesystem>
 #include <stdexcept>
 
@@ -8,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "server/batched_file_sink.hpp"
+#include "server/log_line_formatter.hpp"
 
 namespace herd::server {
 
@@ -22,7 +25,7 @@ std::shared_ptr<spdlog::logger> make_member_logger(const std::string& log_dir, c
         auto console = std::make_shared<batched_file_sink>(STDERR_FILENO, batched_file_sink::settings{});
         console->set_level(spdlog::level::warn);
         auto logger = std::make_shared<spdlog::logger>(name, spdlog::sinks_init_list{file, console});
-        logger->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %n %l %v", spdlog::pattern_time_type::utc);
+        logger->set_formatter(std::make_unique<log_line_formatter>());
         logger->flush_on(spdlog::level::warn);
         logger->set_level(spdlog::level::from_str(level));
         return logger;
@@ -31,6 +34,33 @@ std::shared_ptr<spdlog::logger> make_member_logger(const std::string& log_dir, c
     }
 }
 
-std::string escape_for_log(std::string_view bytes) { return fmt::format("{}", escaped{bytes}); }
+void log_traffic(spdlog::logger& log, std::uint64_t client, char direction, std::string_view bytes) {
+    constexpr std::size_t kept_entry_bytes = 64 * 1024; // what the buffer keeps after a long line
+    if (!log.should_log(spdlog::level::info)) {
+        return;
+    }
+    thread_local std::string entry; // reused: the event loop logs from one thread
+    entry.assign("client ");
+    std::array<char, 20> digits{};
+    entry.append(digits.data(), std::to_chars(digits.data(), digits.data() + digits.size(), client).ptr);
+    entry += ' ';
+    entry += direction;
+    entry += ' ';
+    append_escaped(entry, bytes);
+    log.log(spdlog::level::info, spdlog::string_view_t(entry.data(), entry.size()));
+    if (entry.capacity() > kept_entry_bytes) {
+        std::string().swap(entry);
+    }
+}
+
+void append_escaped(std::string& out, std::string_view bytes) {
+    escape_pieces(bytes, [&out](std::string_view piece) { out.append(piece); });
+}
+
+std::string escape_for_log(std::string_view bytes) {
+    std::string out;
+    append_escaped(out, bytes);
+    return out;
+}
 
 } // namespace herd::server

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -17,12 +18,50 @@ namespace herd::server {
 std::shared_ptr<spdlog::logger> make_member_logger(const std::string& log_dir, const std::string& name,
                                                    const std::string& level = "info");
 
-// Bytes to log: printable ASCII as is; backslash, control and non-ASCII bytes as `\\`,
-// `\n`, `\r`, `\t` or `\xNN`, so one input line is one log line and a log never holds
-// raw bytes. Formats straight into the log's buffer (no copy); a disabled level costs nothing.
+// Calls `emit(std::string_view)` with the pieces of `bytes` escaped for a log line, in order:
+// runs of printable ASCII as they are, and `\\`, `\n`, `\r`, `\t` or `\xNN` for each
+// backslash, control or non-ASCII byte. So one input line is one log line and a log never
+// holds raw bytes.
+template <typename Emit>
+void escape_pieces(std::string_view bytes, Emit&& emit) {
+    constexpr char hex[] = "0123456789abcdef";
+    std::size_t clean = 0; // start of the run of bytes that go out as they are
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        const auto byte = static_cast<unsigned char>(bytes[i]);
+        if (byte >= 0x20 && byte < 0x7f && byte != '\\') {
+            continue;
+        }
+        if (i > clean) {
+            emit(bytes.substr(clean, i - clean));
+        }
+        clean = i + 1;
+        const char named = byte == '\\' ? '\\' : byte == '\n' ? 'n' : byte == '\r' ? 'r' : byte == '\t' ? 't' : 0;
+        if (named != 0) {
+            const char escape[] = {'\\', named};
+            emit(std::string_view(escape, 2));
+        } else {
+            const char escape[] = {'\\', 'x', hex[byte >> 4], hex[byte & 0xf]};
+            emit(std::string_view(escape, 4));
+        }
+    }
+    if (clean < bytes.size()) {
+        emit(bytes.substr(clean));
+    }
+}
+
+// Bytes to log, escaped as escape_pieces() says, formatted straight into the log's buffer
+// (no copy); a disabled level costs nothing.
 struct escaped {
     std::string_view bytes;
 };
+
+// Logs `client <client> <direction> <bytes, escaped>` at info: a line a client sent (`<`) or
+// a reply (`>`). Built by hand and handed to the logger as it is, so the two entries every
+// command costs read no format string.
+void log_traffic(spdlog::logger& log, std::uint64_t client, char direction, std::string_view bytes);
+
+// Appends `bytes`, escaped, to `out`.
+void append_escaped(std::string& out, std::string_view bytes);
 
 // The same escaping as a string.
 std::string escape_for_log(std::string_view bytes);
@@ -31,48 +70,18 @@ std::string escape_for_log(std::string_view bytes);
 
 template <>
 struct fmt::formatter<herd::server::escaped> {
-    // The two-character escape of `byte`, or nullptr when it has none (then it is `\xNN`).
-    static constexpr const char* named_escape(unsigned char byte) {
-        switch (byte) {
-        case '\\': return "\\\\";
-        case '\n': return "\\n";
-        case '\r': return "\\r";
-        case '\t': return "\\t";
-        default: return nullptr;
-        }
-    }
-
     constexpr auto parse(format_parse_context& context) { return context.begin(); }
 
     template <typename Context>
     auto format(const herd::server::escaped& e, Context& context) const {
-        constexpr char hex[] = "0123456789abcdef";
         auto out = context.out();
-        std::size_t clean = 0; // start of the run of bytes that go out as they are
-        const std::string_view bytes = e.bytes;
-        for (std::size_t i = 0; i < bytes.size(); ++i) {
-            const auto byte = static_cast<unsigned char>(bytes[i]);
-            if (byte >= 0x20 && byte < 0x7f && byte != '\\') {
-                continue;
-            }
+        herd::server::escape_pieces(e.bytes, [&](std::string_view piece) {
             context.advance_to(out);
-            out = plain_.format(bytes.substr(clean, i - clean), context);
-            clean = i + 1;
-            if (const char* named = named_escape(byte)) {
-                *out++ = named[0];
-                *out++ = named[1];
-            } else {
-                *out++ = '\\';
-                *out++ = 'x';
-                *out++ = hex[byte >> 4];
-                *out++ = hex[byte & 0xf];
-            }
-        }
-        context.advance_to(out);
-        return plain_.format(bytes.substr(clean), context);
+            out = plain_.format(piece, context); // appended whole, not byte by byte
+        });
+        return out;
     }
 
 private:
-    // Appends a run whole (std::copy into fmt's appender goes byte by byte).
     fmt::formatter<std::string_view> plain_;
 };

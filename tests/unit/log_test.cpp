@@ -2,11 +2,16 @@
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
+
+#include "server/log_line_formatter.hpp"
 
 namespace herd::server {
 namespace {
@@ -16,6 +21,46 @@ TEST(log, escapes_odd_bytes_and_keeps_printable_ascii) {
     EXPECT_EQ(escape_for_log(std::string_view("a\r\n\t\\\x01\x7f\xff\0b", 10)), "a\\r\\n\\t\\\\\\x01\\x7f\\xff\\x00b");
     // Formatted in place, inside a longer message, the same escaping.
     EXPECT_EQ(fmt::format("client 7 < {}!", escaped{std::string_view("x\x01y\n", 4)}), "client 7 < x\\x01y\\n!");
+}
+
+// The hand-written formatter writes exactly what the pattern it replaced wrote: at the start
+// and end of a second, across a second, a day and a year, with fractions that need leading
+// zeros, and at each level.
+TEST(log, line_formatter_writes_what_the_old_pattern_wrote) {
+    spdlog::pattern_formatter pattern("%Y-%m-%dT%H:%M:%S.%fZ %n %l %v", spdlog::pattern_time_type::utc);
+    log_line_formatter fast;
+    const std::int64_t micros[] = {1'764'570'672'000'000, 1'764'570'672'000'001, 1'764'570'672'999'999,
+                                   1'764'570'673'000'000, 1'764'570'673'012'345, 1'767'225'599'999'999,
+                                   1'767'225'600'000'000, 1'767'225'600'500'000, 0,
+                                   1'764'570'672'123'456};
+    const spdlog::level::level_enum levels[] = {spdlog::level::debug, spdlog::level::info, spdlog::level::warn,
+                                                spdlog::level::err, spdlog::level::critical};
+    for (const std::int64_t at : micros) {
+        for (const auto level : levels) {
+            spdlog::details::log_msg msg("Bailey", level, "client 7 < IAMAT kiwi +1+1 1");
+            msg.time = spdlog::log_clock::time_point(std::chrono::microseconds(at));
+            spdlog::memory_buf_t expected;
+            spdlog::memory_buf_t got;
+            pattern.format(msg, expected);
+            fast.format(msg, got);
+            EXPECT_EQ(fmt::to_string(got), fmt::to_string(expected)) << at;
+        }
+    }
+}
+
+// A client's line and the reply, as the member logs them: one entry each, escaped, at info.
+TEST(log, traffic_entries_name_the_client_and_escape_the_bytes) {
+    std::ostringstream text;
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_st>(text);
+    spdlog::logger logger("T", sink);
+    logger.set_pattern("%l %v");
+    log_traffic(logger, 18446744073709551615u, '<', std::string_view("x\x01y\n", 4));
+    log_traffic(logger, 7, '>', std::string(70'000, 'a')); // longer than the buffer keeps
+    log_traffic(logger, 7, '>', "AT\n");
+    logger.set_level(spdlog::level::warn);
+    log_traffic(logger, 8, '<', "quiet");
+    EXPECT_EQ(text.str(), "info client 18446744073709551615 < x\\x01y\\n\ninfo client 7 > " + std::string(70'000, 'a') +
+                              "\ninfo client 7 > AT\\n\n");
 }
 
 // The text of `path` once it holds `marker` (the flush runs on the logging thread), or what
@@ -42,7 +87,8 @@ TEST(log, member_logger_writes_its_file) {
         logger->flush();
     }
     const std::string text = read_when_written(dir + "/Unit.log", "hello 42");
-    EXPECT_NE(text.find("hello 42"), std::string::npos) << text;
+    EXPECT_TRUE(std::regex_match(text, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z Unit info hello 42\n)")))
+        << text;
 }
 
 TEST(log, member_logger_drops_lines_below_its_level) {
