@@ -91,7 +91,8 @@ TEST(peer_message, only_white_space_bytes_are_refused_in_a_client_id) {
             std::string id(16, 'k');
             id[at] = byte;
             const bool white = byte == '\t' || byte == '\n' || byte == '\v' || byte == '\f' || byte == '\r';
-            const auto u = parse_at_line("AT Clark +0.263873386 " + id + " +1+1 1");
+            const std::string line = "AT Clark +0.263873386 " + id + " +1+1 1";
+            const auto u = parse_at_line(line); // views `line`
             EXPECT_EQ(u.has_value(), !white) << "byte " << value << " at " << at;
             if (u) {
                 EXPECT_EQ(u->client_id, id);
