@@ -23,7 +23,8 @@ class peer_link;
 // What a link reports to whoever owns it.
 class link_events {
 public:
-    // A valid update arrived from `from`'s neighbour.
+    // A valid update arrived from `from`'s neighbour. It views the link's read buffer: valid
+    // only during the call (copy what must outlive it).
     virtual void on_update(peer_link& from, update received) = 0;
 
 protected:
