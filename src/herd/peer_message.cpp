@@ -37,8 +37,21 @@ bool valid_difference(std::string_view text) {
     return true;
 }
 
-// True when `text` holds white space other than ' ' (\t \n \v \f \r, bytes 9 to 13), eight
-// bytes a step: per word, the "has a byte between m and n" test of Bit Twiddling Hacks.
+// protocol::is_space but ' ' is exactly bytes 9 to 13 (\t \n \v \f \r): has_other_space's
+// word test depends on it.
+constexpr bool other_space_is_bytes_9_to_13() {
+    for (int value = 0; value < 256; ++value) {
+        const char c = static_cast<char>(value);
+        if ((protocol::is_space(c) && c != ' ') != (value >= 9 && value <= 13)) {
+            return false;
+        }
+    }
+    return true;
+}
+static_assert(other_space_is_bytes_9_to_13());
+
+// True when `text` holds white space other than ' ' (protocol::is_space), eight bytes a step:
+// per word, the "has a byte between m and n" test of Bit Twiddling Hacks.
 bool has_other_space(std::string_view text) {
     constexpr std::uint64_t ones = 0x0101'0101'0101'0101ull;
     constexpr std::uint64_t low7 = ones * 127;
@@ -53,7 +66,7 @@ bool has_other_space(std::string_view text) {
         found |= has_byte_from_9_to_13(word);
     }
     for (; i < text.size(); ++i) {
-        found |= static_cast<unsigned char>(text[i] - '\t') <= '\r' - '\t';
+        found |= protocol::is_space(text[i]) && text[i] != ' ';
     }
     return found;
 }
