@@ -29,10 +29,9 @@ struct location_record {
     std::string at_line;                 // the whole AT line, byte for byte, no line ending
     geo::nanoseconds client_time_ns = 0; // the client's own time of the report
 
-    record_ref ref() const { return {client_time_ns, at_line}; }
-    operator record_ref() const { return ref(); } // usable wherever a view is
-    std::string_view origin() const { return ref().origin(); }
-    std::string_view client_id() const { return ref().client_id(); }
+    operator record_ref() const { return {client_time_ns, at_line}; } // usable wherever a view is
+    std::string_view origin() const { return record_ref(*this).origin(); }
+    std::string_view client_id() const { return record_ref(*this).client_id(); }
 };
 
 } // namespace herd::store
