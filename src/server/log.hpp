@@ -18,6 +18,18 @@ namespace herd::server {
 std::shared_ptr<spdlog::logger> make_member_logger(const std::string& log_dir, const std::string& name,
                                                    const std::string& level = "info");
 
+// The letter of `byte`'s two-character escape (`\\`, `\n`, `\r`, `\t`), or 0 when it has
+// none (then it is written `\xNN`).
+constexpr char named_escape(unsigned char byte) {
+    switch (byte) {
+    case '\\': return '\\';
+    case '\n': return 'n';
+    case '\r': return 'r';
+    case '\t': return 't';
+    default: return 0;
+    }
+}
+
 // Calls `emit(std::string_view)` with the pieces of `bytes` escaped for a log line, in order:
 // runs of printable ASCII as they are, and `\\`, `\n`, `\r`, `\t` or `\xNN` for each
 // backslash, control or non-ASCII byte. So one input line is one log line and a log never
@@ -35,8 +47,7 @@ void escape_pieces(std::string_view bytes, Emit&& emit) {
             emit(bytes.substr(clean, i - clean));
         }
         clean = i + 1;
-        const char named = byte == '\\' ? '\\' : byte == '\n' ? 'n' : byte == '\r' ? 'r' : byte == '\t' ? 't' : 0;
-        if (named != 0) {
+        if (const char named = named_escape(byte); named != 0) {
             const char escape[] = {'\\', named};
             emit(std::string_view(escape, 2));
         } else {
