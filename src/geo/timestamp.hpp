@@ -10,9 +10,24 @@ namespace herd::geo {
 // Nanoseconds since the POSIX epoch: exact, never floating point.
 using nanoseconds = std::int64_t;
 
+namespace detail {
+// `text` in the form append_posix_time writes for times from 2001 to 2286, which members and
+// clients send (ten digits, a point, nine digits), read word-wise; -1 for any other text.
+nanoseconds parse_ten_point_nine(std::string_view text);
+// Any text, byte by byte, as parse_posix_time says.
+std::optional<nanoseconds> parse_any_form(std::string_view text);
+} // namespace detail
+
 // Parses POSIX time `D+[.D+]` (unsigned, no exponent) into nanoseconds. Fraction digits
-// beyond the ninth are truncated. Returns nothing on another form or past year 2262.
-std::optional<nanoseconds> parse_posix_time(std::string_view text);
+// beyond the ninth are truncated. Returns nothing on another form or past year 2262. (Inline,
+// so the optional stays in the caller's registers: returned from a call, GCC passes it
+// through the stack, and the reload stalled a member's every update.)
+inline std::optional<nanoseconds> parse_posix_time(std::string_view text) {
+    if (const nanoseconds usual = detail::parse_ten_point_nine(text); usual >= 0) {
+        return usual;
+    }
+    return detail::parse_any_form(text);
+}
 
 // Writes a signed difference as `+S.NNNNNNNNN` (`+` for zero or more, `-` below zero).
 void append_signed_seconds(std::string& out, nanoseconds difference);

@@ -1,7 +1,13 @@
 #include "geo/timestamp.hpp"
 
+#include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
 
 #include <gtest/gtest.h>
 
@@ -12,6 +18,26 @@ std::string signed_seconds(nanoseconds ns) {
     std::string out;
     append_signed_seconds(out, ns);
     return out;
+}
+
+// What parse_posix_time must give, the obvious slow way, to check its word-wise path against.
+std::optional<nanoseconds> obvious_parse(std::string_view text) {
+    const auto digits_only = [](std::string_view s) {
+        return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
+    const std::size_t point = text.find('.');
+    std::string_view whole = text.substr(0, point);
+    const std::string_view fraction = point == std::string_view::npos ? "0" : text.substr(point + 1);
+    if (!digits_only(whole) || !digits_only(fraction)) {
+        return std::nullopt;
+    }
+    whole.remove_prefix(std::min(whole.find_first_not_of('0'), whole.size()));
+    if (whole.size() > 10 || (whole.empty() ? 0 : std::stoull(std::string(whole))) > 9'223'372'035) {
+        return std::nullopt; // past 2262
+    }
+    const std::string nine = (std::string(fraction) + "000000000").substr(0, 9);
+    return static_cast<nanoseconds>((whole.empty() ? 0 : std::stoull(std::string(whole))) * 1'000'000'000 +
+                                    std::stoull(nine));
 }
 
 TEST(timestamp, parses_exact_nanoseconds) {
@@ -36,6 +62,35 @@ TEST(timestamp, rejects_times_that_do_not_fit_in_nanoseconds) {
     EXPECT_TRUE(parse_posix_time("9223372035.999999999"));
     EXPECT_FALSE(parse_posix_time("9223372037"));
     EXPECT_FALSE(parse_posix_time("99999999999999999999999999"));
+}
+
+// Ten digits, a point and nine digits is read word-wise: every byte value at every place of
+// such a text must give what the obvious parse gives.
+TEST(timestamp, usual_form_agrees_with_the_obvious_parse_byte_by_byte) {
+    for (const std::string usual : {"1621464827.959498503", "0000000000.000000000", "9223372035.999999999"}) {
+        for (std::size_t at = 0; at < usual.size(); ++at) {
+            for (int value = 0; value < 256; ++value) {
+                std::string text = usual;
+                text[at] = static_cast<char>(value);
+                ASSERT_EQ(parse_posix_time(text), obvious_parse(text)) << "byte " << value << " at " << at;
+            }
+        }
+    }
+}
+
+TEST(timestamp, usual_form_agrees_with_the_obvious_parse_over_its_range) {
+    std::mt19937_64 random(6); // fixed: the same texts every run
+    std::uniform_int_distribution<std::uint64_t> seconds(0, 9'999'999'999);
+    std::uniform_int_distribution<std::uint64_t> fraction(0, 999'999'999);
+    for (int i = 0; i < 100'000; ++i) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%010llu.%09llu", static_cast<unsigned long long>(seconds(random)),
+                      static_cast<unsigned long long>(fraction(random)));
+        ASSERT_EQ(parse_posix_time(text), obvious_parse(text)) << text;
+    }
+    EXPECT_EQ(parse_posix_time("9223372035.999999999"), 9'223'372'035'999'999'999);
+    EXPECT_FALSE(parse_posix_time("9223372036.000000000"));
+    EXPECT_FALSE(parse_posix_time("9999999999.999999999"));
 }
 
 TEST(timestamp, formats_signed_seconds_with_nine_digits) {
