@@ -1,5 +1,8 @@
 #include "herd/peer_message.hpp"
 
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 namespace herd::peer {
@@ -68,7 +71,7 @@ TEST(peer_message, malformed_lines_are_malformed) {
                              "AT Clark\t+0.263873386 k +1+1 1", "HERD 3 HELLO Bona Clark", "HERD 3 WELCOME",
                              "HERD 1 WELCOME Clark", "HERD 3 PROOF", "HERD 1 PROOF x", "HERD 3 CHALLENGE a b",
                              "HERD 3 BYE x", "HERD 3 REFUSED ", "IAMAT k +1+1 1", "HERD 3 WELCOME Clark extra",
-                             "HERD 3 HELLO Bona Clark n0nce\tx"}) {
+                             "HERD 3 HELLO Bona Clark n0nce\tx", "HERD 3 WELCOME ", "HERD 3 PROOF "}) {
         EXPECT_TRUE(std::holds_alternative<malformed>(parse_message(line))) << line;
     }
     EXPECT_FALSE(parse_at_line("AT Clark +0.263873386 " + std::string(256, 'k') + " +1+1 1"));
@@ -98,6 +101,49 @@ TEST(peer_message, only_white_space_bytes_are_refused_in_a_client_id) {
                 EXPECT_EQ(u->client_id, id);
             }
         }
+    }
+}
+
+// Fields are split eight bytes a step: with IDs of 1 to 24 bytes the spaces after the ID fall
+// at every place in a word, and every field must still come out whole.
+TEST(peer_message, fields_split_wherever_the_spaces_fall) {
+    for (std::size_t id_bytes = 1; id_bytes <= 24; ++id_bytes) {
+        for (std::size_t origin_bytes = 1; origin_bytes <= 8; ++origin_bytes) {
+            const std::string origin(origin_bytes, 'O');
+            const std::string id(id_bytes, 'k');
+            const std::string line = "AT " + origin + " +0.263873386 " + id + " +34.068930-118.445127 1621464827.5";
+            const auto u = parse_at_line(line);
+            ASSERT_TRUE(u) << line;
+            EXPECT_EQ(u->client_id, id);
+            EXPECT_EQ(u->record.origin(), origin);
+            EXPECT_EQ(u->record.client_time_ns, 1621464827500000000);
+        }
+    }
+}
+
+// Any field left empty (six fields still), or a space added anywhere (so one field is empty or
+// there are seven): malformed.
+TEST(peer_message, an_empty_field_or_a_stray_space_is_malformed) {
+    const std::vector<std::string> fields{"AT", "Clark", "+0.263873386", "kiwi.cs.ucla.edu", "+34.068930-118.445127",
+                                          "1621464827.959498503"};
+    const auto join = [](const std::vector<std::string>& parts) {
+        std::string line = parts[0];
+        for (std::size_t i = 1; i < parts.size(); ++i) {
+            line += ' ' + parts[i];
+        }
+        return line;
+    };
+    const std::string line = join(fields);
+    ASSERT_TRUE(parse_at_line(line));
+    for (std::size_t empty = 0; empty < fields.size(); ++empty) {
+        auto parts = fields;
+        parts[empty].clear();
+        EXPECT_FALSE(parse_at_line(join(parts))) << "field " << empty << " empty";
+    }
+    for (std::size_t at = 0; at <= line.size(); ++at) {
+        std::string spaced = line;
+        spaced.insert(at, 1, ' ');
+        EXPECT_FALSE(parse_at_line(spaced)) << "a space inserted at " << at;
     }
 }
 
