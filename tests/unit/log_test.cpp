@@ -23,6 +23,32 @@ TEST(log, escapes_odd_bytes_and_keeps_printable_ascii) {
     EXPECT_EQ(fmt::format("client 7 < {}!", escaped{std::string_view("x\x01y\n", 4)}), "client 7 < x\\x01y\\n!");
 }
 
+// Plain bytes are skipped eight at a time: every byte value at every place of a 24-byte text
+// (each of the eight places in a word, and the tail) is escaped as one byte alone would be.
+TEST(log, every_byte_at_every_place_is_escaped_alike) {
+    const auto one_byte = [](unsigned char byte) -> std::string {
+        if (byte >= 0x20 && byte < 0x7f && byte != '\\') {
+            return std::string(1, static_cast<char>(byte));
+        }
+        switch (byte) {
+        case '\\': return "\\\\";
+        case '\n': return "\\n";
+        case '\r': return "\\r";
+        case '\t': return "\\t";
+        default: return fmt::format("\\x{:02x}", byte);
+        }
+    };
+    for (std::size_t at = 0; at < 24; ++at) {
+        for (int value = 0; value < 256; ++value) {
+            std::string text(24, 'k');
+            text[at] = static_cast<char>(value);
+            const std::string expected = std::string(at, 'k') + one_byte(static_cast<unsigned char>(value)) +
+                                         std::string(23 - at, 'k');
+            ASSERT_EQ(escape_for_log(text), expected) << "byte " << value << " at " << at;
+        }
+    }
+}
+
 // The hand-written formatter writes exactly what the pattern it replaced wrote: at the start
 // and end of a second, across a second, a day and a year, with fractions that need leading
 // zeros, and at each level.
