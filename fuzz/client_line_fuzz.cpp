@@ -8,6 +8,7 @@
 #include <variant>
 #include <vector>
 
+#include "geo/coordinates.hpp"
 #include "herd/peer_message.hpp"
 #include "protocol/command.hpp"
 #include "protocol/line_splitter.hpp"
@@ -35,8 +36,10 @@ void handle(std::string_view line) {
         std::vector<char> block(herd::store::kept_record::block_bytes(update->record));
         herd::store::kept_record::write(block.data(), update->record, update->client_id);
         const herd::store::kept_record kept(block.data());
-        check(kept.position().latitude == iamat->position.latitude);
-        check(kept.position().longitude == iamat->position.longitude);
+        const auto position = herd::geo::parse_iso6709(iamat->location); // checked, so it parses
+        check(position.has_value());
+        check(kept.position().latitude == position->latitude);
+        check(kept.position().longitude == position->longitude);
         herd::protocol::append_iamat_reply(out, at_line);
     } else if (const auto* invalid = std::get_if<herd::protocol::invalid_command>(&command)) {
         herd::protocol::append_invalid_reply(out, invalid->trimmed);

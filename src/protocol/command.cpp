@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "geo/coordinates.hpp"
+
 namespace herd::protocol {
 namespace {
 
@@ -51,12 +53,13 @@ std::optional<iamat_command> parse_iamat(const std::array<std::string_view, comm
     if (!valid_client_id(f[1])) {
         return std::nullopt;
     }
-    const auto position = geo::parse_iso6709(f[2]);
+    // The location is only checked: a member keeps the line, not numbers, and converts a
+    // position when a WHATSAT asks for it.
     const auto time = geo::parse_posix_time(f[3]);
-    if (!position || !time) {
+    if (!geo::is_iso6709(f[2]) || !time) {
         return std::nullopt;
     }
-    return iamat_command{f[1], f[2], f[3], *position, *time};
+    return iamat_command{f[1], f[2], f[3], *time};
 }
 
 std::optional<whatsat_command> parse_whatsat(const std::array<std::string_view, command_fields>& f) {

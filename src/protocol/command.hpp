@@ -4,7 +4,6 @@
 #include <string_view>
 #include <variant>
 
-#include "geo/coordinates.hpp"
 #include "geo/timestamp.hpp"
 
 namespace herd::protocol {
@@ -16,9 +15,8 @@ inline constexpr unsigned max_bound = 20;
 // A client's report: `IAMAT <id> <location> <time>`. Views point into the parsed line.
 struct iamat_command {
     std::string_view client_id;
-    std::string_view location;    // copied byte for byte into the AT line
+    std::string_view location;    // checked (geo::is_iso6709), copied byte for byte into the AT line
     std::string_view client_time; // likewise
-    geo::coordinates position;
     geo::nanoseconds client_time_ns = 0;
 };
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "geo/coordinates.hpp"
+
 namespace herd::protocol {
 namespace {
 
@@ -19,8 +21,10 @@ TEST(command, parses_iamat_and_keeps_fields_byte_for_byte) {
     EXPECT_EQ(iamat.client_id, "kiwi.cs.ucla.edu");
     EXPECT_EQ(iamat.location, "+34.068930-118.445127");
     EXPECT_EQ(iamat.client_time, "1621464827.959498503");
-    EXPECT_DOUBLE_EQ(iamat.position.latitude, 34.068930);
-    EXPECT_DOUBLE_EQ(iamat.position.longitude, -118.445127);
+    const auto position = geo::parse_iso6709(iamat.location);
+    ASSERT_TRUE(position);
+    EXPECT_DOUBLE_EQ(position->latitude, 34.068930);
+    EXPECT_DOUBLE_EQ(position->longitude, -118.445127);
     EXPECT_EQ(iamat.client_time_ns, 1621464827959498503);
 }
 
