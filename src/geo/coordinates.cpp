@@ -14,11 +14,16 @@ struct decimal_span {
     std::size_t int_digits = 0;
     std::size_t length = 0; // whole span, point and fraction included
     bool fraction_is_zero = true;
+    std::uint64_t whole = 0; // the integer part's value
 };
 
+// `max_int_digits` is at most 19, so the integer part fits in 64 bits.
 std::optional<decimal_span> scan_decimal(std::string_view text, std::size_t max_int_digits) {
     decimal_span span;
     while (span.int_digits < text.size() && is_digit(text[span.int_digits])) {
+        if (span.int_digits < max_int_digits) {
+            span.whole = span.whole * 10 + static_cast<std::uint64_t>(text[span.int_digits] - '0');
+        }
         ++span.int_digits;
     }
     if (span.int_digits == 0 || span.int_digits > max_int_digits) {
@@ -39,11 +44,9 @@ std::optional<decimal_span> scan_decimal(std::string_view text, std::size_t max_
     return span;
 }
 
-// True when the decimal at the start of `text` (shape `span`) is at most `max_whole`.
-bool within(std::string_view text, const decimal_span& span, std::uint64_t max_whole) {
-    std::uint64_t whole = 0;
-    std::from_chars(text.data(), text.data() + span.int_digits, whole);
-    return whole < max_whole || (whole == max_whole && span.fraction_is_zero);
+// True when the decimal `span` is at most `max_whole`.
+bool within(const decimal_span& span, std::uint64_t max_whole) {
+    return span.whole < max_whole || (span.whole == max_whole && span.fraction_is_zero);
 }
 
 double to_double(std::string_view text) {
@@ -61,7 +64,7 @@ std::optional<std::string_view> take_component(std::string_view& text, std::size
     }
     const std::string_view body = text.substr(1);
     const auto span = scan_decimal(body, max_int_digits);
-    if (!span || !within(body, *span, max_whole)) {
+    if (!span || !within(*span, max_whole)) {
         return std::nullopt;
     }
     const std::string_view component = text.substr(0, 1 + span->length);
@@ -106,7 +109,7 @@ std::optional<double> parse_bounded_decimal(std::string_view text, unsigned max_
     }
     const std::string_view significant = text.substr(zeros);
     const auto span = scan_decimal(significant, 18);
-    if (!span || span->length != significant.size() || !within(significant, *span, max_whole)) {
+    if (!span || span->length != significant.size() || !within(*span, max_whole)) {
         return std::nullopt;
     }
     return to_double(significant);
