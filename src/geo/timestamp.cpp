@@ -59,29 +59,29 @@ nanoseconds parse_ten_point_nine(std::string_view text) {
     return seconds * ns_per_second + fraction_high * 10 + digit(text[19]);
 }
 
-std::optional<nanoseconds> parse_any_form(std::string_view text) {
+nanoseconds parse_any_form(std::string_view text) {
     std::size_t i = 0;
     std::int64_t seconds = 0;
     for (; i < text.size() && is_digit(text[i]); ++i) {
         seconds = seconds * 10 + (text[i] - '0');
         if (seconds > max_seconds) {
-            return std::nullopt;
+            return -1;
         }
     }
     if (i == 0) {
-        return std::nullopt;
+        return -1;
     }
     if (i == text.size()) {
         return seconds * ns_per_second;
     }
     if (text[i] != '.' || i + 1 == text.size()) {
-        return std::nullopt;
+        return -1;
     }
     std::int64_t fraction = 0;
     std::size_t kept = 0; // digits past the ninth are checked, not counted
     for (++i; i < text.size(); ++i) {
         if (!is_digit(text[i])) {
-            return std::nullopt;
+            return -1;
         }
         if (kept < 9) {
             fraction = fraction * 10 + (text[i] - '0');

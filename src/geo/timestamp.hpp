@@ -14,19 +14,20 @@ namespace detail {
 // `text` in the form append_posix_time writes for times from 2001 to 2286, which members and
 // clients send (ten digits, a point, nine digits), read word-wise; -1 for any other text.
 nanoseconds parse_ten_point_nine(std::string_view text);
-// Any text, byte by byte, as parse_posix_time says.
-std::optional<nanoseconds> parse_any_form(std::string_view text);
+// Any text, byte by byte, as parse_posix_time says; -1 when it says nothing.
+nanoseconds parse_any_form(std::string_view text);
 } // namespace detail
 
 // Parses POSIX time `D+[.D+]` (unsigned, no exponent) into nanoseconds. Fraction digits
-// beyond the ninth are truncated. Returns nothing on another form or past year 2262. (Inline,
-// so the optional stays in the caller's registers: returned from a call, GCC passes it
-// through the stack, and the reload stalled a member's every update.)
+// beyond the ninth are truncated. Returns nothing on another form or past year 2262. (Inline
+// over plain integers: a function returning the optional built it in memory and read it back,
+// a one-byte store loaded as eight, which stalled a member's every update.)
 inline std::optional<nanoseconds> parse_posix_time(std::string_view text) {
-    if (const nanoseconds usual = detail::parse_ten_point_nine(text); usual >= 0) {
-        return usual;
+    nanoseconds time = detail::parse_ten_point_nine(text);
+    if (time < 0) {
+        time = detail::parse_any_form(text);
     }
-    return detail::parse_any_form(text);
+    return time >= 0 ? std::optional<nanoseconds>(time) : std::nullopt;
 }
 
 // Writes a signed difference as `+S.NNNNNNNNN` (`+` for zero or more, `-` below zero).
