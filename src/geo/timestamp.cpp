@@ -1,9 +1,9 @@
 #include "geo/timestamp.hpp"
 
-#include <bit>
 #include <chrono>
-#include <cstring>
 #include <limits>
+
+#include "common/byte_words.hpp"
 
 namespace herd::geo {
 namespace {
@@ -18,12 +18,8 @@ std::int64_t digit(char c) { return c - '0'; }
 // The value of the eight ASCII digits at `p`, or -1 when a byte is not a digit. Word-wise: one
 // check and three multiplies, not a chain of eight multiply-adds.
 std::int64_t eight_digits(const char* p) {
-    constexpr std::uint64_t ones = 0x0101'0101'0101'0101ull;
-    std::uint64_t word = 0;
-    std::memcpy(&word, p, sizeof word);
-    if constexpr (std::endian::native == std::endian::big) {
-        word = __builtin_bswap64(word); // the first digit in the low byte
-    }
+    using byte_words::ones;
+    std::uint64_t word = byte_words::load(p); // the first digit in the low byte
     // A digit is 0x30-0x39: high nibble 3, and still 3 with 6 added. (A byte that carries into
     // the next when 6 is added has high nibble F, so the word fails whatever the carry does.)
     if (((word & ones * 0xf0) | (((word + ones * 0x06) & ones * 0xf0) >> 4)) != ones * 0x33) {

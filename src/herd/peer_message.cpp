@@ -4,8 +4,8 @@
 #include <array>
 #include <bit>
 #include <cstdint>
-#include <cstring>
 
+#include "common/byte_words.hpp"
 #include "geo/coordinates.hpp"
 #include "geo/timestamp.hpp"
 #include "protocol/command.hpp"
@@ -51,7 +51,7 @@ constexpr bool other_space_is_bytes_9_to_13() {
 }
 static_assert(other_space_is_bytes_9_to_13());
 
-constexpr std::uint64_t ones = 0x0101'0101'0101'0101ull;
+using byte_words::ones;
 constexpr std::uint64_t low7 = ones * 127;
 
 // True when a byte of `word` is 9 to 13 (between 8 and 14, exclusive): the "has a byte
@@ -85,11 +85,7 @@ bool split_fields(std::string_view line, std::array<std::string_view, N>& fields
     };
     std::size_t i = 0;
     for (; i + 8 <= line.size(); i += 8) {
-        std::uint64_t word = 0;
-        std::memcpy(&word, line.data() + i, sizeof word);
-        if constexpr (std::endian::native == std::endian::big) {
-            word = __builtin_bswap64(word); // the first byte in the low bits
-        }
+        const std::uint64_t word = byte_words::load(line.data() + i); // the first byte in the low bits
         if (has_byte_from_9_to_13(word)) {
             return false;
         }

@@ -1,13 +1,14 @@
 #pragma once
 
 #include <cstdint>
-#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include <fmt/format.h>
 #include <spdlog/logger.h>
+
+#include "common/byte_words.hpp"
 
 namespace herd::server {
 
@@ -36,7 +37,7 @@ namespace detail {
 // (0x20-0x7e) and not a backslash. Exact, for any word (the "has a byte less than / more
 // than / equal to" tests of Bit Twiddling Hacks).
 constexpr bool all_plain(std::uint64_t word) {
-    constexpr std::uint64_t ones = 0x0101'0101'0101'0101ull;
+    using byte_words::ones;
     constexpr std::uint64_t high = ones * 0x80;
     const bool below_space = ((word - ones * 0x20) & ~word & high) != 0;
     const bool above_tilde = (((word + ones * (127 - 0x7e)) | word) & high) != 0;
@@ -55,9 +56,8 @@ void escape_pieces(std::string_view bytes, Emit&& emit) {
     constexpr char hex[] = "0123456789abcdef";
     std::size_t clean = 0; // start of the run of bytes that go out as they are
     for (std::size_t i = 0; i < bytes.size();) {
-        if (std::uint64_t word = 0; i + 8 <= bytes.size()) {
-            std::memcpy(&word, bytes.data() + i, sizeof word);
-            if (detail::all_plain(word)) {
+        if (i + 8 <= bytes.size()) {
+            if (detail::all_plain(byte_words::load(bytes.data() + i))) {
                 i += 8;
                 continue;
             }

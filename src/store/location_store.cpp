@@ -1,7 +1,6 @@
 #include "store/location_store.hpp"
 
-#include <bit>
-#include <cstring>
+#include "common/byte_words.hpp"
 
 namespace herd::store {
 
@@ -21,12 +20,7 @@ std::uint64_t digest_hash(std::string_view bytes) {
     const auto byte = [&bytes](std::size_t i) { return std::uint64_t{static_cast<unsigned char>(bytes[i])}; };
     std::size_t i = 0;
     for (; i + 8 <= bytes.size(); i += 8) {
-        std::uint64_t word = 0;
-        std::memcpy(&word, bytes.data() + i, sizeof word);
-        if constexpr (std::endian::native == std::endian::big) {
-            word = __builtin_bswap64(word);
-        }
-        step(word);
+        step(byte_words::load(bytes.data() + i));
     }
     if (i < bytes.size()) {
         std::uint64_t word = 0;
