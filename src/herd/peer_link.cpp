@@ -1,6 +1,8 @@
 #include "herd/peer_link.hpp"
 
 #include <array>
+#include <optional>
+#include <utility>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -90,22 +92,39 @@ asio::awaitable<std::string> peer_link::run() {
 }
 
 void peer_link::take_lines() {
+    // Each line is parsed one ahead of its handling, and the store starts fetching the index
+    // entry of an update's client then: the line before it is merged meanwhile, so a batch of
+    // updates does not wait on that cache miss line after line. (Lines stay valid until the
+    // next feed.)
+    std::optional<std::pair<message, std::string_view>> ahead;
+    const auto handle_ahead = [&] {
+        if (ahead && !closed_) {
+            handle(std::move(ahead->first), ahead->second);
+        }
+        ahead.reset();
+    };
     std::string_view line;
     while (!closed_) {
         const auto status = splitter_.next(line);
         if (status == protocol::line_splitter::status::need_more) {
-            return;
+            break;
         }
         if (status == protocol::line_splitter::status::too_long) {
+            handle_ahead();
             close(fmt::format("line longer than {} bytes", max_peer_line_bytes));
             return;
         }
-        handle(line);
+        message received = parse_message(line);
+        if (const auto* u = std::get_if<update>(&received)) {
+            store_.prefetch(u->client_id);
+        }
+        handle_ahead();
+        ahead.emplace(std::move(received), line);
     }
+    handle_ahead();
 }
 
-void peer_link::handle(std::string_view line) {
-    message received = parse_message(line);
+void peer_link::handle(message received, std::string_view line) {
     if (auto* u = std::get_if<update>(&received)) {
         events_.on_update(*this, std::move(*u));
     } else if (const auto* d = std::get_if<digest>(&received)) {

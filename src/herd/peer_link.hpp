@@ -58,7 +58,8 @@ private:
     boost::asio::awaitable<void> write_loop();
     boost::asio::awaitable<void> keepalive_loop();
     void take_lines();
-    void handle(std::string_view line);
+    // Acts on one received line, parsed as `received`.
+    void handle(message received, std::string_view line);
     void fill_catch_up();
     // Frees the send buffers' memory past idle_buffer_bytes when they are empty.
     void release_idle_buffers();

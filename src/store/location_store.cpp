@@ -80,6 +80,8 @@ bool location_store::merge(record_ref record, std::string_view client_id) {
     return true;
 }
 
+void location_store::prefetch(std::string_view client_id) const { index_.prefetch(digest_hash(client_id)); }
+
 std::optional<kept_record> location_store::find(std::string_view client_id) const {
     const auto found = find_slot(client_id, digest_hash(client_id));
     return found ? std::optional<kept_record>(slot(*found)) : std::nullopt;

@@ -31,6 +31,10 @@ public:
     // The kept record, or nothing. Valid until the next merge().
     std::optional<kept_record> find(std::string_view client_id) const;
 
+    // Starts fetching the index entry a merge or find of `client_id` reads first, so that a
+    // caller with other work to do before it (the next line of a batch) does not wait for it.
+    void prefetch(std::string_view client_id) const;
+
     std::size_t size() const { return slots_.size(); }
 
     // The record in slot `i` (i < size()). Valid until the next merge().

@@ -230,6 +230,21 @@ TEST_F(peer_link_test, a_malformed_message_ends_the_link_and_changes_nothing) {
     EXPECT_TRUE(wait_until([&] { return herd_.log("Zed").find("unexpected message: AT Alpha +0.1 bad") != std::string::npos; }, 5s));
 }
 
+// Updates that arrive together are handled one by one in order: each before a line that ends
+// the link is kept, none after it.
+TEST_F(peer_link_test, updates_sent_together_are_kept_up_to_a_line_that_ends_the_link) {
+    const auto link = welcomed_link();
+    const std::string first = "AT Alpha +0.500000000 together.1 +1+1 1700000001";
+    const std::string second = "AT Alpha +0.500000000 together.2 +1+1 1700000002";
+    const std::string after = "AT Alpha +0.500000000 together.3 +1+1 1700000003";
+    link->send(first + "\n" + second + "\nAT Alpha +0.1 bad +1+1 1\n" + after + "\n");
+    std::string rest;
+    EXPECT_TRUE(link->read_to_eof(rest, 5s));
+    EXPECT_EQ(herd_.kept("Zed", "together.1"), first);
+    EXPECT_EQ(herd_.kept("Zed", "together.2"), second);
+    EXPECT_EQ(herd_.kept("Zed", "together.3"), "? WHATSAT together.3 0 0");
+}
+
 class slow_peer_test : public peer_link_test {
 protected:
     slow_peer_test() : peer_link_test("[limits]\npeer_queue_bytes = 4096\npeer_timeout_ms = 60000\n") {}
