@@ -56,11 +56,9 @@ void escape_pieces(std::string_view bytes, Emit&& emit) {
     constexpr char hex[] = "0123456789abcdef";
     std::size_t clean = 0; // start of the run of bytes that go out as they are
     for (std::size_t i = 0; i < bytes.size();) {
-        if (i + 8 <= bytes.size()) {
-            if (detail::all_plain(byte_words::load(bytes.data() + i))) {
-                i += 8;
-                continue;
-            }
+        if (i + 8 <= bytes.size() && detail::all_plain(byte_words::load(bytes.data() + i))) {
+            i += 8;
+            continue;
         }
         const auto byte = static_cast<unsigned char>(bytes[i]);
         if (byte >= 0x20 && byte < 0x7f && byte != '\\') {
