@@ -11,8 +11,9 @@ namespace herd::geo {
 using nanoseconds = std::int64_t;
 
 namespace detail {
-// `text` in the form append_posix_time writes for times from 2001 to 2286, which members and
-// clients send (ten digits, a point, nine digits), read word-wise; -1 for any other text.
+// `text` read word-wise when it is ten digits, a point and nine digits (the form
+// append_posix_time writes for times from 2001 on, which members and clients send) and at most
+// 9223372035 seconds; -1 for any other text.
 nanoseconds parse_ten_point_nine(std::string_view text);
 // Any text, byte by byte, as parse_posix_time says; -1 when it says nothing.
 nanoseconds parse_any_form(std::string_view text);
@@ -20,8 +21,8 @@ nanoseconds parse_any_form(std::string_view text);
 
 // Parses POSIX time `D+[.D+]` (unsigned, no exponent) into nanoseconds. Fraction digits
 // beyond the ninth are truncated. Returns nothing on another form or past year 2262. (Inline
-// over plain integers: a function returning the optional built it in memory and read it back,
-// a one-byte store loaded as eight, which stalled a member's every update.)
+// over plain integers: a function that returned the optional built it on its stack and loaded
+// it back, a store-to-load forwarding stall on every update a member parsed.)
 inline std::optional<nanoseconds> parse_posix_time(std::string_view text) {
     nanoseconds time = detail::parse_ten_point_nine(text);
     if (time < 0) {

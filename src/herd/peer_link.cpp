@@ -94,8 +94,9 @@ asio::awaitable<std::string> peer_link::run() {
 void peer_link::take_lines() {
     // Each line is parsed one ahead of its handling, and the store starts fetching the index
     // entry of an update's client then: the line before it is merged meanwhile, so a batch of
-    // updates does not wait on that cache miss line after line. (Lines stay valid until the
-    // next feed.)
+    // updates does not wait on that cache miss line after line. (A line views the splitter's
+    // buffer, which only feed() and release_if_drained() change, and run() calls those only
+    // after this returns, by when `ahead` is handled.)
     std::optional<std::pair<message, std::string_view>> ahead;
     const auto handle_ahead = [&] {
         if (ahead && !closed_) {

@@ -72,7 +72,12 @@ TEST(timestamp, usual_form_agrees_with_the_obvious_parse_byte_by_byte) {
             for (int value = 0; value < 256; ++value) {
                 std::string text = usual;
                 text[at] = static_cast<char>(value);
-                ASSERT_EQ(parse_posix_time(text), obvious_parse(text)) << "byte " << value << " at " << at;
+                const auto expected = obvious_parse(text);
+                ASSERT_EQ(parse_posix_time(text), expected) << "byte " << value << " at " << at;
+                if (at != 10) { // the point stays: the word-wise path alone must agree (-1 for nothing)
+                    ASSERT_EQ(detail::parse_ten_point_nine(text), expected.value_or(-1))
+                        << "byte " << value << " at " << at;
+                }
             }
         }
     }
@@ -87,6 +92,7 @@ TEST(timestamp, usual_form_agrees_with_the_obvious_parse_over_its_range) {
         std::snprintf(text, sizeof text, "%010llu.%09llu", static_cast<unsigned long long>(seconds(random)),
                       static_cast<unsigned long long>(fraction(random)));
         ASSERT_EQ(parse_posix_time(text), obvious_parse(text)) << text;
+        ASSERT_EQ(detail::parse_ten_point_nine(text), obvious_parse(text).value_or(-1)) << text;
     }
     EXPECT_EQ(parse_posix_time("9223372035.999999999"), 9'223'372'035'999'999'999);
     EXPECT_FALSE(parse_posix_time("9223372036.000000000"));
