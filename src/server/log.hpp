@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -56,25 +57,29 @@ void escape_pieces(std::string_view bytes, Emit&& emit) {
     constexpr char hex[] = "0123456789abcdef";
     std::size_t clean = 0; // start of the run of bytes that go out as they are
     for (std::size_t i = 0; i < bytes.size();) {
-        if (i + 8 <= bytes.size() && detail::all_plain(byte_words::load(bytes.data() + i))) {
-            i += 8;
+        // A word at a time: passed over whole when plain, else byte by byte (each word is tested
+        // once, so text with many odd bytes costs no more than before).
+        const std::size_t word_end = std::min(i + 8, bytes.size());
+        if (word_end - i == 8 && detail::all_plain(byte_words::load(bytes.data() + i))) {
+            i = word_end;
             continue;
         }
-        const auto byte = static_cast<unsigned char>(bytes[i]);
-        if (byte >= 0x20 && byte < 0x7f && byte != '\\') {
-            ++i;
-            continue;
-        }
-        if (i > clean) {
-            emit(bytes.substr(clean, i - clean));
-        }
-        clean = ++i;
-        if (const char named = named_escape(byte); named != 0) {
-            const char escape[] = {'\\', named};
-            emit(std::string_view(escape, 2));
-        } else {
-            const char escape[] = {'\\', 'x', hex[byte >> 4], hex[byte & 0xf]};
-            emit(std::string_view(escape, 4));
+        for (; i < word_end; ++i) {
+            const auto byte = static_cast<unsigned char>(bytes[i]);
+            if (byte >= 0x20 && byte < 0x7f && byte != '\\') {
+                continue;
+            }
+            if (i > clean) {
+                emit(bytes.substr(clean, i - clean));
+            }
+            clean = i + 1;
+            if (const char named = named_escape(byte); named != 0) {
+                const char escape[] = {'\\', named};
+                emit(std::string_view(escape, 2));
+            } else {
+                const char escape[] = {'\\', 'x', hex[byte >> 4], hex[byte & 0xf]};
+                emit(std::string_view(escape, 4));
+            }
         }
     }
     if (clean < bytes.size()) {

@@ -24,7 +24,8 @@ TEST(log, escapes_odd_bytes_and_keeps_printable_ascii) {
 }
 
 // Plain bytes are skipped eight at a time: every byte value at every place of a 24-byte text
-// (each of the eight places in a word, and the tail) is escaped as one byte alone would be.
+// (each of the eight places in a word, and the tail), and a text of every byte value then UTF-8,
+// are escaped as each byte alone would be.
 TEST(log, every_byte_at_every_place_is_escaped_alike) {
     const auto one_byte = [](unsigned char byte) -> std::string {
         if (byte >= 0x20 && byte < 0x7f && byte != '\\') {
@@ -38,6 +39,17 @@ TEST(log, every_byte_at_every_place_is_escaped_alike) {
         default: return fmt::format("\\x{:02x}", byte);
         }
     };
+    // Every byte value in order, then UTF-8 text: words mixing plain and odd bytes.
+    std::string mixed;
+    for (int value = 0; value < 256; ++value) {
+        mixed += static_cast<char>(value);
+    }
+    mixed += "IAMAT caf\xc3\xa9-\xe6\x9d\xb1\xe4\xba\xac +1+1 1\\\r";
+    std::string expected_mixed;
+    for (const char c : mixed) {
+        expected_mixed += one_byte(static_cast<unsigned char>(c));
+    }
+    EXPECT_EQ(escape_for_log(mixed), expected_mixed);
     for (std::size_t at = 0; at < 24; ++at) {
         for (int value = 0; value < 256; ++value) {
             std::string text(24, 'k');
