@@ -5,7 +5,8 @@
 #include <cstring>
 
 // Reading text eight bytes a step, as the parsers, the store's digest hash and the log's
-// escaping do on their hot paths.
+// escaping do on their hot paths: one load, then tests of all eight bytes at once (the
+// byte-wise tests of Bit Twiddling Hacks, in the forms that are exact for any word).
 namespace herd::byte_words {
 
 // A 1 in every byte: `ones * b` is the byte b in all eight places.
@@ -20,6 +21,36 @@ inline std::uint64_t load(const char* p) {
         word = __builtin_bswap64(word);
     }
     return word;
+}
+
+namespace detail {
+inline constexpr std::uint64_t high_bits = ones * 0x80;
+inline constexpr std::uint64_t low7 = ones * 0x7f;
+} // namespace detail
+
+// True when a byte of `word` is below `n` (n at most 128).
+constexpr bool has_less(std::uint64_t word, unsigned n) {
+    return ((word - ones * n) & ~word & detail::high_bits) != 0;
+}
+
+// True when a byte of `word` is above `n` (n at most 127).
+constexpr bool has_more(std::uint64_t word, unsigned n) {
+    return (((word + ones * (127 - n)) | word) & detail::high_bits) != 0;
+}
+
+// True when a byte of `word` lies strictly between `m` and `n` (both at most 128).
+constexpr bool has_between(std::uint64_t word, unsigned m, unsigned n) {
+    using detail::low7;
+    return ((ones * (127 + n) - (word & low7)) & ~word & ((word & low7) + ones * (127 - m)) &
+            detail::high_bits) != 0;
+}
+
+// The high bit of each byte of `word` that equals `c`, and no other bit (so the first such
+// byte is std::countr_zero(...) / 8; no carry crosses a byte, unlike the shorter zero test).
+constexpr std::uint64_t bytes_equal(std::uint64_t word, unsigned char c) {
+    using detail::low7;
+    const std::uint64_t x = word ^ ones * c;
+    return ~(((x & low7) + low7) | x | low7);
 }
 
 } // namespace herd::byte_words

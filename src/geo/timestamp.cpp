@@ -20,9 +20,7 @@ std::int64_t digit(char c) { return c - '0'; }
 std::int64_t eight_digits(const char* p) {
     using byte_words::ones;
     std::uint64_t word = byte_words::load(p); // the first digit in the low byte
-    // A digit is 0x30-0x39: high nibble 3, and still 3 with 6 added. (A byte that carries into
-    // the next when 6 is added has high nibble F, so the word fails whatever the carry does.)
-    if (((word & ones * 0xf0) | (((word + ones * 0x06) & ones * 0xf0) >> 4)) != ones * 0x33) {
+    if (byte_words::has_less(word, '0') || byte_words::has_more(word, '9')) {
         return -1;
     }
     word -= ones * '0';

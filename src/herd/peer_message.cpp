@@ -51,22 +51,6 @@ constexpr bool other_space_is_bytes_9_to_13() {
 }
 static_assert(other_space_is_bytes_9_to_13());
 
-using byte_words::ones;
-constexpr std::uint64_t low7 = ones * 127;
-
-// True when a byte of `word` is 9 to 13 (between 8 and 14, exclusive): the "has a byte
-// between m and n" test of Bit Twiddling Hacks, exact for m and n below 128.
-bool has_byte_from_9_to_13(std::uint64_t word) {
-    return ((ones * (127 + 14) - (word & low7)) & ~word & ((word & low7) + ones * (127 - 8)) & ones * 128) != 0;
-}
-
-// The high bit of each byte of `word` that is ' ', and no other bit. (Exact: no carry crosses
-// a byte, unlike the shorter "has a zero byte" test.)
-std::uint64_t space_bytes(std::uint64_t word) {
-    const std::uint64_t x = word ^ ones * ' ';
-    return ~(((x & low7) + low7) | x | low7);
-}
-
 // Splits on single spaces into exactly N fields; false on any other count, an empty field or
 // any other white space (protocol::is_space). One pass, eight bytes a step, a branch per space
 // rather than per byte: a loop that branched on every byte, and later one white-space pass
@@ -86,10 +70,10 @@ bool split_fields(std::string_view line, std::array<std::string_view, N>& fields
     std::size_t i = 0;
     for (; i + 8 <= line.size(); i += 8) {
         const std::uint64_t word = byte_words::load(line.data() + i); // the first byte in the low bits
-        if (has_byte_from_9_to_13(word)) {
+        if (byte_words::has_between(word, 8, 14)) { // white space other than ' ': bytes 9-13
             return false;
         }
-        for (std::uint64_t spaces = space_bytes(word); spaces != 0; spaces &= spaces - 1) {
+        for (std::uint64_t spaces = byte_words::bytes_equal(word, ' '); spaces != 0; spaces &= spaces - 1) {
             if (!field_ends_at(i + static_cast<std::size_t>(std::countr_zero(spaces)) / 8)) {
                 return false;
             }

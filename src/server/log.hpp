@@ -35,16 +35,10 @@ constexpr char named_escape(unsigned char byte) {
 
 namespace detail {
 // True when none of the eight bytes of `word` needs escaping: each is printable ASCII
-// (0x20-0x7e) and not a backslash. Exact, for any word (the "has a byte less than / more
-// than / equal to" tests of Bit Twiddling Hacks).
+// (0x20-0x7e) and not a backslash.
 constexpr bool all_plain(std::uint64_t word) {
-    using byte_words::ones;
-    constexpr std::uint64_t high = ones * 0x80;
-    const bool below_space = ((word - ones * 0x20) & ~word & high) != 0;
-    const bool above_tilde = (((word + ones * (127 - 0x7e)) | word) & high) != 0;
-    const std::uint64_t backslashes = word ^ ones * '\\';
-    const bool backslash = ((backslashes - ones) & ~backslashes & high) != 0;
-    return !(below_space || above_tilde || backslash);
+    return !byte_words::has_less(word, 0x20) && !byte_words::has_more(word, 0x7e) &&
+           byte_words::bytes_equal(word, '\\') == 0;
 }
 } // namespace detail
 
