@@ -57,7 +57,7 @@ nanoseconds parse_any_form(std::string_view text) {
     std::size_t i = 0;
     std::int64_t seconds = 0;
     for (; i < text.size() && is_digit(text[i]); ++i) {
-        seconds = seconds * 10 + (text[i] - '0');
+        seconds = seconds * 10 + digit(text[i]);
         if (seconds > max_seconds) {
             return -1;
         }
@@ -78,7 +78,7 @@ nanoseconds parse_any_form(std::string_view text) {
             return -1;
         }
         if (kept < 9) {
-            fraction = fraction * 10 + (text[i] - '0');
+            fraction = fraction * 10 + digit(text[i]);
             ++kept;
         }
     }
