@@ -25,6 +25,22 @@ TEST(location_store, keeps_the_first_record) {
     EXPECT_FALSE(store.find("other"));
 }
 
+// A link prefetches before it merges, so before the store's first record too: the index has
+// no entries then, and a prefetch must not touch any.
+TEST(location_store, prefetch_is_harmless_on_an_empty_store_and_changes_nothing) {
+    location_store store;
+    store.prefetch("nobody");
+    EXPECT_FALSE(store.find("nobody"));
+    const auto first = record("Bona", 1);
+    store.prefetch(first.client_id());
+    EXPECT_TRUE(store.merge(first));
+    store.prefetch(first.client_id());
+    store.prefetch("nobody");
+    ASSERT_TRUE(store.find("k"));
+    EXPECT_EQ(store.find("k")->at_line(), first.at_line);
+    EXPECT_EQ(store.size(), 1u);
+}
+
 TEST(location_store, newer_client_time_wins_and_older_changes_nothing) {
     location_store store;
     store.merge(record("Clark", 5));
