@@ -18,7 +18,8 @@ run: build
 test: build
 	ctest --test-dir build --output-on-failure -j $(JOBS)
 
-# The same tests on a Debug build under AddressSanitizer and UndefinedBehaviorSanitizer.
+# The same tests on a Debug build under AddressSanitizer and UndefinedBehaviorSanitizer,
+# with libstdc++'s bounds checks.
 test-sanitize: setup
 	cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=Debug -DHERD_SANITIZE=ON -DHERD_WERROR=ON >/dev/null
 	cmake --build build-sanitize -j $(JOBS)
