@@ -14,7 +14,8 @@
 namespace herd::server {
 
 batched_file_sink::batched_file_sink(const std::string& path, settings limits)
-    : fd_(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)), limits_(limits) {
+    : fd_(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)), limits_(limits),
+      trimmer_(fd_, limits.trim_step) {
     if (fd_ < 0) {
         throw spdlog::spdlog_ex("cannot open " + path + " for appending", errno);
     }
@@ -22,7 +23,7 @@ batched_file_sink::batched_file_sink(const std::string& path, settings limits)
 }
 
 batched_file_sink::batched_file_sink(int descriptor, settings limits)
-    : fd_(::fcntl(descriptor, F_DUPFD_CLOEXEC, 0)), limits_(limits) {
+    : fd_(::fcntl(descriptor, F_DUPFD_CLOEXEC, 0)), limits_(limits), trimmer_(fd_, limits.trim_step) {
     if (fd_ < 0) {
         throw spdlog::spdlog_ex("cannot duplicate descriptor " + std::to_string(descriptor), errno);
     }
@@ -146,6 +147,7 @@ void batched_file_sink::write_all(const std::string& bytes) {
         written += static_cast<std::size_t>(n);
     }
     write_failed_ = false;
+    trimmer_.appended(bytes.size());
 }
 
 } // namespace herd::server

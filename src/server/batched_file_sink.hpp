@@ -10,6 +10,8 @@
 
 #include <spdlog/sinks/base_sink.h>
 
+#include "server/appended_file_trimmer.hpp"
+
 namespace herd::server {
 
 // A log file written in batches: an entry is formatted into memory on the caller's thread,
@@ -18,13 +20,15 @@ namespace herd::server {
 // wake-up per batch, no mutex ping-pong), or when `interval` passes, or on flush(). When the
 // file cannot keep up and `max_pending_bytes` already wait, new entries are dropped and
 // counted, and the log says how many, rather than make the caller wait or grow without
-// bound. Destroying the sink writes everything still waiting. Thread-safe.
+// bound. A file's written pages do not pile up in the page cache (`appended_file_trimmer`).
+// Destroying the sink writes everything still waiting. Thread-safe.
 class batched_file_sink final : public spdlog::sinks::base_sink<std::mutex> {
 public:
     struct settings {
         std::chrono::milliseconds interval{50};
         std::size_t batch_bytes = 64 * 1024;
         std::size_t max_pending_bytes = 16 * 1024 * 1024;
+        std::size_t trim_step = 4 * 1024 * 1024; // see appended_file_trimmer; 0: never trim
     };
 
     // Opens `path` for appending, creating it. Throws spdlog::spdlog_ex when it cannot.
@@ -58,10 +62,11 @@ private:
 
     int fd_;
     settings limits_;
-    std::string pending_;     // formatted entries not yet handed over (under mutex_)
-    std::size_t dropped_ = 0; // entries dropped since the last note (under mutex_)
-    std::string logger_name_; // for the sink's own entries (under mutex_)
-    std::string handoff_;     // a batch: the writer's while handoff_busy_, else under mutex_
+    appended_file_trimmer trimmer_; // the writer's alone
+    std::string pending_;           // formatted entries not yet handed over (under mutex_)
+    std::size_t dropped_ = 0;       // entries dropped since the last note (under mutex_)
+    std::string logger_name_;       // for the sink's own entries (under mutex_)
+    std::string handoff_;           // a batch: the writer's while handoff_busy_, else under mutex_
     std::atomic<bool> handoff_busy_{false};
     std::atomic<bool> flush_wanted_{false};  // take pending_ after the batch in hand
     std::atomic<bool> batch_waiting_{false}; // a full batch waits: take it after the one in hand

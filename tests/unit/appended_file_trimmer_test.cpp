@@ -1,0 +1,139 @@
+#include "server/appended_file_trimmer.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <spdlog/logger.h>
+
+#include "server/batched_file_sink.hpp"
+
+namespace herd::server {
+namespace {
+
+const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+const std::size_t step = 256 * page;
+
+// A file appended to as a log is: in the working directory (the build tree, on a disk; a
+// tmpfs would keep every page), removed at the end.
+struct trimmer_test : testing::Test {
+    std::string path = "herd_trimmer_" + std::string(testing::UnitTest::GetInstance()->current_test_info()->name());
+    int fd = -1;
+
+    void SetUp() override {
+        std::filesystem::remove(path);
+        fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        ASSERT_GE(fd, 0);
+    }
+    void TearDown() override {
+        ::close(fd);
+        std::filesystem::remove(path);
+    }
+
+    // Appends `bytes` bytes and tells `trimmer`, after making everything before them reach the
+    // disk (so what is dropped does not depend on how fast the disk is).
+    void append(appended_file_trimmer& trimmer, std::size_t bytes) {
+        ASSERT_EQ(::fdatasync(fd), 0);
+        const std::string text(bytes, 'x');
+        ASSERT_EQ(::write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+        trimmer.appended(bytes);
+    }
+
+    // How many of the pages in [from, to) are in the page cache.
+    std::size_t cached_pages(std::size_t from, std::size_t to) const {
+        const std::size_t size = static_cast<std::size_t>(::lseek(fd, 0, SEEK_END));
+        void* map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+        EXPECT_NE(map, MAP_FAILED);
+        std::vector<unsigned char> resident((size + page - 1) / page);
+        EXPECT_EQ(::mincore(map, size, resident.data()), 0);
+        ::munmap(map, size);
+        std::size_t cached = 0;
+        for (std::size_t p = from / page; p < to / page; ++p) {
+            cached += resident[p] & 1;
+        }
+        return cached;
+    }
+};
+
+TEST_F(trimmer_test, what_was_written_back_a_step_before_leaves_the_cache) {
+    appended_file_trimmer trimmer(fd, step);
+    append(trimmer, step);     // writeback asked for the first step
+    append(trimmer, step);     // the first step dropped
+    append(trimmer, step / 2); // not a step yet: nothing happens
+    EXPECT_EQ(cached_pages(0, step), 0u);
+    EXPECT_EQ(cached_pages(step, 2 * step + step / 2), step / page + step / 2 / page);
+}
+
+TEST_F(trimmer_test, nothing_leaves_the_cache_before_a_whole_step_was_appended) {
+    appended_file_trimmer trimmer(fd, step);
+    for (int i = 0; i < 7; ++i) {
+        append(trimmer, step / 4);
+    }
+    EXPECT_EQ(cached_pages(0, 7 * step / 4), 7 * step / 4 / page); // one trim: writeback asked, nothing dropped
+    append(trimmer, step / 4);
+    EXPECT_EQ(cached_pages(0, step), 0u);
+}
+
+TEST_F(trimmer_test, what_the_file_held_before_stays) {
+    const std::string before(step, 'b');
+    ASSERT_EQ(::write(fd, before.data(), before.size()), static_cast<ssize_t>(before.size()));
+    appended_file_trimmer trimmer(fd, step);
+    append(trimmer, step);
+    append(trimmer, step);
+    append(trimmer, step);
+    EXPECT_EQ(cached_pages(0, step), step / page);
+    EXPECT_EQ(cached_pages(step, 3 * step), 0u);
+}
+
+TEST_F(trimmer_test, after_the_file_is_truncated_it_trims_from_the_new_end) {
+    appended_file_trimmer trimmer(fd, step);
+    append(trimmer, step);
+    append(trimmer, step);
+    ASSERT_EQ(::ftruncate(fd, 0), 0); // rotated by copy and truncate
+    append(trimmer, step);            // the ranges lie past the end: nothing happens
+    append(trimmer, step);            // writeback asked for the second step
+    append(trimmer, step);            // the second step dropped
+    EXPECT_EQ(cached_pages(step, 2 * step), 0u);
+    EXPECT_EQ(cached_pages(2 * step, 3 * step), step / page);
+}
+
+TEST_F(trimmer_test, a_step_of_zero_trims_nothing) {
+    appended_file_trimmer trimmer(fd, 0);
+    for (int i = 0; i < 4; ++i) {
+        append(trimmer, step);
+    }
+    EXPECT_EQ(cached_pages(0, 4 * step), 4 * step / page);
+}
+
+TEST_F(trimmer_test, a_batched_file_sink_trims_the_file_it_writes) {
+    auto log = std::make_shared<spdlog::logger>(
+        "Unit", std::make_shared<batched_file_sink>(path, batched_file_sink::settings{.trim_step = step}));
+    log->set_pattern("%v");
+    const std::string entry(page - 1, 'e');
+    for (std::size_t round = 1; round <= 3; ++round) { // a step a round: a trim a round
+        for (std::size_t i = 0; i < step / page; ++i) {
+            log->info(entry);
+        }
+        log->flush();
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (std::filesystem::file_size(path) < round * step && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        ASSERT_EQ(std::filesystem::file_size(path), round * step);
+        ASSERT_EQ(::fdatasync(fd), 0); // the round on the disk before the next is written
+    }
+    EXPECT_EQ(cached_pages(0, step), 0u);                     // dropped by the second round's trim
+    EXPECT_EQ(cached_pages(2 * step, 3 * step), step / page); // the newest stays
+}
+
+} // namespace
+} // namespace herd::server
