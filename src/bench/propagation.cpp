@@ -85,7 +85,7 @@ int measure_propagation(const config::herd_config& config, const propagation_opt
             const std::string id = prefix + std::to_string(i);
             const auto sent = steady::now();
             sender.send("IAMAT " + id + " +34.068930-118.445127 " + client_time_now() + "\n");
-            sender.reply();
+            // Ask at once: the update may reach the other member before the reply reaches us.
             const std::string query = "WHATSAT " + id + " 0 0\n";
             for (;;) {
                 observer.send(query);
@@ -98,6 +98,7 @@ int measure_propagation(const config::herd_config& config, const propagation_opt
                     break;
                 }
             }
+            sender.reply();
             if ((i + 1) % progress_every == 0) {
                 std::fprintf(stderr, "propagation %s -> %s: %zu/%zu, p50 %.1f us\n", options.from.c_str(),
                              options.to.c_str(), i + 1, options.count,

@@ -1,9 +1,13 @@
 // The command line of the real binary: exit codes and messages a person sees.
+#include <atomic>
+#include <chrono>
 #include <csignal>
+#include <string>
 #include <thread>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -15,7 +19,82 @@
 namespace herd::testing_support {
 namespace {
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
+// A socket listening on 127.0.0.1:`port`, or -1.
+int listen_on(std::uint16_t port) {
+    const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const int yes = 1;
+    ::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (listener < 0 || ::bind(listener, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 ||
+        ::listen(listener, 16) != 0) {
+        ::close(listener);
+        return -1;
+    }
+    return listener;
+}
+
+// A stand-in for a member on `port`: takes one connection and answers each line it reads with
+// `answer`, `delay` after reading it. Stops when the client closes, or when destroyed.
+class scripted_server {
+public:
+    scripted_server(std::uint16_t port, std::chrono::milliseconds delay, std::string answer)
+        : listener_(listen_on(port)), thread_([this, delay, answer = std::move(answer)] { serve(delay, answer); }) {}
+    ~scripted_server() {
+        stop_ = true;
+        thread_.join();
+        ::close(listener_);
+    }
+    scripted_server(const scripted_server&) = delete;
+    scripted_server& operator=(const scripted_server&) = delete;
+
+    bool listening() const { return listener_ >= 0; }
+
+private:
+    // Waits until `fd` is readable; false once stopped.
+    bool readable(int fd) const {
+        pollfd wanted{fd, POLLIN, 0};
+        while (!stop_) {
+            if (::poll(&wanted, 1, 20) > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    void serve(std::chrono::milliseconds delay, const std::string& answer) {
+        if (listener_ < 0 || !readable(listener_)) {
+            return;
+        }
+        const int connection = ::accept(listener_, nullptr, nullptr);
+        std::string unread;
+        char chunk[4096];
+        while (connection >= 0 && readable(connection)) {
+            const ssize_t n = ::read(connection, chunk, sizeof chunk);
+            if (n <= 0) {
+                break;
+            }
+            unread.append(chunk, static_cast<std::size_t>(n));
+            for (std::size_t end; (end = unread.find('\n')) != std::string::npos; unread.erase(0, end + 1)) {
+                std::this_thread::sleep_for(delay);
+                if (::write(connection, answer.data(), answer.size()) != static_cast<ssize_t>(answer.size())) {
+                    break;
+                }
+            }
+        }
+        ::close(connection);
+    }
+
+    int listener_;
+    std::atomic<bool> stop_{false};
+    std::thread thread_; // last: uses the members above
+};
 
 // The JSON line `herd bench load` printed; a failure of the test (and an empty object) when
 // the run did not succeed.
@@ -45,9 +124,12 @@ protected:
 };
 
 TEST_F(cli_test, help_is_there_for_every_command) {
-    for (const std::vector<std::string>& args : {std::vector<std::string>{"--help"}, {"serve", "--help"},
-                                                {"send", "--help"}, {"up", "--help"},
-                                                {"bench", "load", "--help"}, {"bench", "propagation", "--help"}}) {
+    for (const std::vector<std::string>& args : {std::vector<std::string>{"--help"},
+                                                 {"serve", "--help"},
+                                                 {"send", "--help"},
+                                                 {"up", "--help"},
+                                                 {"bench", "load", "--help"},
+                                                 {"bench", "propagation", "--help"}}) {
         const auto result = run_herd(args, dir_.path());
         EXPECT_EQ(result.status, 0) << args[0];
         EXPECT_TRUE(contains(result.out, "--config") || args.size() == 1) << result.out;
@@ -111,8 +193,8 @@ TEST_F(cli_test, up_makes_a_secret_when_none_is_set_and_its_members_link) {
     ::unsetenv("HERD_SECRET");
     herd_process up({"up", "--config", config_}, dir_.path(), "up");
     ::setenv("HERD_SECRET", test_secret, 1);
-    ASSERT_TRUE(wait_until([&] { return port_accepts(herd_.ports.at("Alpha")) && port_accepts(herd_.ports.at("Beta")); },
-                           20s));
+    ASSERT_TRUE(
+        wait_until([&] { return port_accepts(herd_.ports.at("Alpha")) && port_accepts(herd_.ports.at("Beta")); }, 20s));
     line_client alpha(herd_.ports.at("Alpha"));
     alpha.send("IAMAT made.secret +1+1 1\n");
     std::string at_line = alpha.read_lines(1);
@@ -137,7 +219,8 @@ TEST_F(cli_test, send_prints_the_reply) {
 
 TEST_F(cli_test, send_reads_lines_from_stdin) {
     const auto member = start_member("Alpha", herd_.ports.at("Alpha"), config_, dir_.path());
-    const auto result = run_herd({"send", "Alpha", "--config", config_}, dir_.path(), "IAMAT k +1+1 1\nnonsense\nWHATSAT k 0 0");
+    const auto result =
+        run_herd({"send", "Alpha", "--config", config_}, dir_.path(), "IAMAT k +1+1 1\nnonsense\nWHATSAT k 0 0");
     EXPECT_EQ(result.status, 0) << result.err;
     EXPECT_TRUE(contains(result.out, "? nonsense\n")) << result.out;
     EXPECT_TRUE(contains(result.out, "\"status\" : \"ZERO_RESULTS\"")) << result.out;
@@ -206,17 +289,32 @@ TEST_F(cli_test, bench_propagation_prints_percentiles_of_updates_seen_across_a_l
     EXPECT_TRUE(contains(result.err, "propagation Alpha -> Beta: 20/20")) << result.err;
 }
 
+TEST_F(cli_test, bench_propagation_times_the_update_not_the_reply) {
+    // Alpha answers each IAMAT 400 ms late; Beta shows every client at once. The update is
+    // visible at Beta long before Alpha's reply arrives, and the probe must time that.
+    const scripted_server alpha(herd_.ports.at("Alpha"), 400ms, "AT Alpha +0.000000001 x +0+0 1.0\n");
+    const scripted_server beta(herd_.ports.at("Beta"), 0ms, "AT Alpha +0.000000001 x +0+0 1.0\n{}\n\n");
+    ASSERT_TRUE(alpha.listening() && beta.listening());
+    const auto result =
+        run_herd({"bench", "propagation", "--from", "Alpha", "--to", "Beta", "--count", "3", "--config", config_},
+                 dir_.path(), "", 60s);
+    EXPECT_EQ(result.status, 0) << result.err;
+    const auto json = boost::json::parse(result.out).as_object();
+    EXPECT_EQ(json.at("count").as_int64(), 3);
+    EXPECT_LT(json.at("p99_us").as_double(), 200'000.0);
+}
+
 TEST_F(cli_test, bench_propagation_to_an_unknown_member_is_a_config_error) {
-    const auto result = run_herd({"bench", "propagation", "--from", "Alpha", "--to", "Nobody", "--config", config_},
-                                 dir_.path());
+    const auto result =
+        run_herd({"bench", "propagation", "--from", "Alpha", "--to", "Nobody", "--config", config_}, dir_.path());
     EXPECT_EQ(result.status, 2);
     EXPECT_TRUE(contains(result.err, "no member named 'Nobody'")) << result.err;
 }
 
 TEST_F(cli_test, bench_load_keeps_commands_in_flight_and_reports_every_answer) {
     const auto alpha = start_member("Alpha", herd_.ports.at("Alpha"), config_, dir_.path());
-    const auto json = load_alpha(
-        {"--mode", "iamat", "-n", "4", "-k", "8", "--ids", "50", "--count", "400", "--seconds", "30", "--label", "unit"});
+    const auto json = load_alpha({"--mode", "iamat", "-n", "4", "-k", "8", "--ids", "50", "--count", "400", "--seconds",
+                                  "30", "--label", "unit"});
     EXPECT_EQ(json.at("mode").as_string(), "iamat");
     EXPECT_EQ(json.at("label").as_string(), "unit");
     EXPECT_EQ(json.at("connections").as_int64(), 4);
@@ -272,14 +370,8 @@ TEST_F(cli_test, bench_load_gives_up_on_a_server_that_never_answers) {
     // A socket that listens but is never accepted: the kernel completes connections, and
     // nothing ever answers them.
     const std::uint16_t port = free_port();
-    const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    const int listener = listen_on(port);
     ASSERT_GE(listener, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(::bind(listener, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
-    ASSERT_EQ(::listen(listener, 16), 0);
     const auto started = std::chrono::steady_clock::now();
     const auto result = run_herd({"bench", "load", "--address", "127.0.0.1:" + std::to_string(port), "-n", "2",
                                   "--count", "4", "--seconds", "1"},
@@ -313,9 +405,8 @@ TEST_F(cli_test, bench_load_refuses_a_bad_target) {
     const auto bad_label = run_herd({"bench", "load", "--to", "Alpha", "--label", "a\"b"}, dir_.path());
     EXPECT_EQ(bad_label.status, 2);
     EXPECT_TRUE(contains(bad_label.err, "no quotes")) << bad_label.err;
-    const auto nobody = run_herd({"bench", "load", "--address", "127.0.0.1:" + std::to_string(free_port()),
-                                  "--count", "1"},
-                                 dir_.path());
+    const auto nobody = run_herd(
+        {"bench", "load", "--address", "127.0.0.1:" + std::to_string(free_port()), "--count", "1"}, dir_.path());
     EXPECT_EQ(nobody.status, 1);
     EXPECT_TRUE(contains(nobody.err, "cannot connect")) << nobody.err;
 }
