@@ -9,33 +9,88 @@
 namespace herd::server {
 namespace {
 
-bool is_regular_file(int fd) {
+// A duplicate of `fd` if it is a regular file, else -1.
+int duplicate_if_regular_file(int fd) {
     struct stat status {};
-    return ::fstat(fd, &status) == 0 && S_ISREG(status.st_mode);
+    if (fd < 0 || ::fstat(fd, &status) != 0 || !S_ISREG(status.st_mode)) {
+        return -1;
+    }
+    return ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+}
+
+// The file's size, or -1.
+off_t size_of(int fd) {
+    struct stat status {};
+    return ::fstat(fd, &status) == 0 ? status.st_size : -1;
 }
 
 } // namespace
 
 appended_file_trimmer::appended_file_trimmer(int fd, std::size_t step)
-    : fd_(fd), step_(step), enabled_(step > 0 && is_regular_file(fd)),
-      submitted_to_(enabled_ ? std::max<off_t>(0, ::lseek(fd, 0, SEEK_END)) : 0), dropped_to_(submitted_to_) {}
-
-void appended_file_trimmer::appended(std::size_t bytes) {
-    if (!enabled_) {
-        return;
-    }
-    since_ += bytes;
-    if (since_ >= step_) {
-        since_ = 0;
-        trim();
+    : fd_(step > 0 ? duplicate_if_regular_file(fd) : -1), step_(step) {
+    if (fd_ >= 0) {
+        submitted_to_ = dropped_to_ = std::max<off_t>(0, size_of(fd_));
+        thread_ = std::thread([this] { run(); });
     }
 }
 
-void appended_file_trimmer::trim() {
-    const off_t end = ::lseek(fd_, 0, SEEK_CUR); // appending: where the last write ended
+appended_file_trimmer::~appended_file_trimmer() {
+    if (fd_ < 0) {
+        return;
+    }
+    {
+        const std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    changed_.notify_all();
+    thread_.join();
+    ::close(fd_);
+}
+
+void appended_file_trimmer::appended(std::size_t bytes) {
+    if (fd_ < 0) {
+        return;
+    }
+    since_ += bytes;
+    if (since_ < step_) {
+        return;
+    }
+    since_ = 0;
+    const off_t end = size_of(fd_);
     if (end < 0) {
         return;
     }
+    {
+        const std::lock_guard lock(mutex_);
+        asked_end_ = end;
+        ++asked_;
+    }
+    changed_.notify_all();
+}
+
+void appended_file_trimmer::settle() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [this] { return done_ == asked_ || stopping_; });
+}
+
+void appended_file_trimmer::run() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        changed_.wait(lock, [this] { return done_ != asked_ || stopping_; });
+        if (stopping_) {
+            return;
+        }
+        const std::uint64_t asked = asked_;
+        const off_t end = asked_end_;
+        lock.unlock();
+        trim(end);
+        lock.lock();
+        done_ = asked; // the steps asked while this one ran fold into it
+        changed_.notify_all();
+    }
+}
+
+void appended_file_trimmer::trim(off_t end) {
     // A length of 0 would mean "to the end of the file" to both calls. After the file was
     // truncated (rotated by copy and truncate) a range may lie past its end, which harms
     // nothing, and two trims later the ranges follow the new end. Failures change nothing
