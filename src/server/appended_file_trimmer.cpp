@@ -1,6 +1,7 @@
 #include "server/appended_file_trimmer.hpp"
 
 #include <algorithm>
+#include <system_error>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -24,13 +25,31 @@ off_t size_of(int fd) {
     return ::fstat(fd, &status) == 0 ? status.st_size : -1;
 }
 
+// The page cache works in whole pages, and POSIX_FADV_DONTNEED drops only the pages wholly in
+// its range: ranges that start and end on a page's edge leave none behind between them.
+const off_t page_bytes = ::sysconf(_SC_PAGESIZE);
+
+off_t page_floor(off_t offset) {
+    return offset - offset % page_bytes;
+}
+off_t page_ceil(off_t offset) {
+    return page_floor(offset + page_bytes - 1);
+}
+
 } // namespace
 
 appended_file_trimmer::appended_file_trimmer(int fd, std::size_t step)
     : fd_(step > 0 ? duplicate_if_regular_file(fd) : -1), step_(step) {
-    if (fd_ >= 0) {
-        submitted_to_ = dropped_to_ = std::max<off_t>(0, size_of(fd_));
+    if (fd_ < 0) {
+        return;
+    }
+    // A page that holds some of what the file held before is left alone too.
+    submitted_to_ = dropped_to_ = page_ceil(std::max<off_t>(0, size_of(fd_)));
+    try {
         thread_ = std::thread([this] { run(); });
+    } catch (const std::system_error&) { // no thread, no trimming: the log works as before
+        ::close(fd_);
+        fd_ = -1;
     }
 }
 
@@ -55,14 +74,16 @@ void appended_file_trimmer::appended(std::size_t bytes) {
     if (since_ < step_) {
         return;
     }
-    since_ = 0;
-    const off_t end = size_of(fd_);
-    if (end < 0) {
+    since_ -= step_;
+    const off_t size = size_of(fd_);
+    if (size < 0) {
         return;
     }
     {
         const std::lock_guard lock(mutex_);
-        asked_end_ = end;
+        // The page being appended to is left for the next step: writing it back now could make
+        // the next write wait for it (on a device that needs pages stable during writeback).
+        asked_end_ = page_floor(size);
         ++asked_;
     }
     changed_.notify_all();
@@ -93,8 +114,9 @@ void appended_file_trimmer::run() {
 void appended_file_trimmer::trim(off_t end) {
     // A length of 0 would mean "to the end of the file" to both calls. After the file was
     // truncated (rotated by copy and truncate) a range may lie past its end, which harms
-    // nothing, and two trims later the ranges follow the new end. Failures change nothing
-    // but the cache, so they are not reported.
+    // nothing; the first step written after the truncation stays cached, and from the next
+    // one on the ranges follow the new end. Failures change nothing but the cache, so they
+    // are not reported.
     if (end > submitted_to_) {
         ::sync_file_range(fd_, submitted_to_, end - submitted_to_, SYNC_FILE_RANGE_WRITE);
     }

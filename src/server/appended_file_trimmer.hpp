@@ -21,9 +21,10 @@ namespace herd::server {
 // is left alone. Does nothing (and starts no thread) unless the descriptor is a regular file.
 class appended_file_trimmer {
 public:
-    // Keeps its own duplicate of `fd`, so closing `fd` first is safe.
+    // Keeps its own duplicate of `fd`, so closing `fd` first is safe. Without a thread (none
+    // could start) it does nothing.
     appended_file_trimmer(int fd, std::size_t step);
-    // Waits for a trim under way (none is started).
+    // Waits for a trim in progress; trims asked for and not begun are abandoned.
     ~appended_file_trimmer();
 
     appended_file_trimmer(const appended_file_trimmer&) = delete;
@@ -32,7 +33,7 @@ public:
     // After `bytes` were appended to the file. One caller at a time.
     void appended(std::size_t bytes);
 
-    // Returns once every trim asked for so far is done.
+    // Returns once every trim asked for so far is done (for tests: trims need no waiting).
     void settle();
 
 private:
@@ -41,7 +42,7 @@ private:
 
     int fd_; // the duplicate, or -1 when disabled
     std::size_t step_;
-    std::size_t since_ = 0; // bytes appended since the last step (the caller's)
+    std::size_t since_ = 0; // bytes appended and not yet counted in a step (the caller's)
     std::mutex mutex_;
     std::condition_variable changed_;
     std::uint64_t asked_ = 0; // trims asked for (under mutex_)
@@ -50,7 +51,7 @@ private:
     bool stopping_ = false;   // under mutex_
     off_t submitted_to_ = 0;  // writeback asked for up to here (the thread's)
     off_t dropped_to_ = 0;    // dropped from the cache, or left as it was, up to here (the thread's)
-    std::thread thread_;      // last: uses everything above
+    std::thread thread_;
 };
 
 } // namespace herd::server

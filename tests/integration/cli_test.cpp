@@ -26,13 +26,16 @@ bool contains(const std::string& text, const std::string& part) {
 // A socket listening on 127.0.0.1:`port`, or -1.
 int listen_on(std::uint16_t port) {
     const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (listener < 0) {
+        return -1;
+    }
     const int yes = 1;
     ::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(port);
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (listener < 0 || ::bind(listener, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 ||
+    if (::bind(listener, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 ||
         ::listen(listener, 16) != 0) {
         ::close(listener);
         return -1;
@@ -81,7 +84,7 @@ private:
                 break;
             }
             unread.append(chunk, static_cast<std::size_t>(n));
-            for (std::size_t end; (end = unread.find('\n')) != std::string::npos; unread.erase(0, end + 1)) {
+            for (std::size_t end; !stop_ && (end = unread.find('\n')) != std::string::npos; unread.erase(0, end + 1)) {
                 std::this_thread::sleep_for(delay);
                 if (::write(connection, answer.data(), answer.size()) != static_cast<ssize_t>(answer.size())) {
                     break;
@@ -297,7 +300,7 @@ TEST_F(cli_test, bench_propagation_times_the_update_not_the_reply) {
     ASSERT_TRUE(alpha.listening() && beta.listening());
     const auto result =
         run_herd({"bench", "propagation", "--from", "Alpha", "--to", "Beta", "--count", "3", "--config", config_},
-                 dir_.path(), "", 60s);
+                 dir_.path(), "", 20s);
     EXPECT_EQ(result.status, 0) << result.err;
     const auto json = boost::json::parse(result.out).as_object();
     EXPECT_EQ(json.at("count").as_int64(), 3);
