@@ -34,8 +34,10 @@ constexpr char named_escape(unsigned char byte) {
 }
 
 namespace detail {
-// True when none of the eight bytes of `word` needs escaping: each is printable ASCII
-// (0x20-0x7e) and not a backslash.
+// True when `byte` goes into a log line as it is: printable ASCII (0x20-0x7e), not a backslash.
+constexpr bool is_plain(unsigned char byte) { return byte >= 0x20 && byte < 0x7f && byte != '\\'; }
+
+// is_plain for all eight bytes of `word` at once.
 constexpr bool all_plain(std::uint64_t word) {
     return !byte_words::has_less(word, 0x20) && !byte_words::has_more(word, 0x7e) &&
            byte_words::bytes_equal(word, '\\') == 0;
@@ -60,7 +62,7 @@ void escape_pieces(std::string_view bytes, Emit&& emit) {
         }
         for (; i < word_end; ++i) {
             const auto byte = static_cast<unsigned char>(bytes[i]);
-            if (byte >= 0x20 && byte < 0x7f && byte != '\\') {
+            if (detail::is_plain(byte)) {
                 continue;
             }
             if (i > clean) {
