@@ -85,20 +85,41 @@ void store_merge_newer(benchmark::State& state) {
 }
 BENCHMARK(store_merge_newer)->Arg(1000)->Arg(1'000'000);
 
-// What a neighbour does with each update it hears: check the AT line, then merge it, over
-// 10,000 clients (bench/run's load), each update newer than the last.
-void peer_update(benchmark::State& state) {
+// bench/run's load: 10,000 clients, each with an update as Bailey floods it.
+std::vector<std::string> flooded_lines() {
     constexpr std::size_t clients = 10'000;
     std::vector<std::string> lines;
     for (std::size_t i = 0; i < clients; ++i) {
         lines.push_back("AT Bailey +0.000213771 load-" + std::to_string(i) + " +34.068930-118.445127 " +
                         std::to_string(1'795'443'193 + i) + ".560389558");
     }
+    return lines;
+}
+
+// A neighbour's store that has heard each of `lines`.
+store::location_store store_that_heard(const std::vector<std::string>& lines) {
+    store::location_store store;
+    for (const std::string& line : lines) {
+        const auto update = peer::parse_at_line(line);
+        store.merge(update->record, update->client_id);
+    }
+    return store;
+}
+
+// What a neighbour does with each new update it hears (peer_link::handle): look the client up
+// for a copy of the kept record, then check the AT line and merge it. Each update is newer
+// than the last.
+void peer_update(benchmark::State& state) {
+    std::vector<std::string> lines = flooded_lines();
     store::location_store store;
     std::size_t i = 0;
     for (auto _ : state) {
-        std::string& line = lines[i % clients];
+        std::string& line = lines[i % lines.size()];
         one_second_later(line); // newer each lap
+        if (store.holds(line, peer::update_client_id(line))) {
+            state.SkipWithError("a new update taken for a copy");
+            break;
+        }
         const auto update = peer::parse_at_line(line);
         if (!store.merge(update->record, update->client_id)) {
             state.SkipWithError("a merge kept the older record");
@@ -108,6 +129,40 @@ void peer_update(benchmark::State& state) {
     }
 }
 BENCHMARK(peer_update);
+
+// What a neighbour does with a copy of an update it keeps (half of what it hears in the default
+// herd: the same update comes by two links): found in the store, dropped unparsed.
+void peer_update_copy(benchmark::State& state) {
+    const std::vector<std::string> lines = flooded_lines();
+    const store::location_store store = store_that_heard(lines);
+    std::size_t i = 0;
+    for (auto _ : state) {
+        const std::string& line = lines[i % lines.size()];
+        if (!store.holds(line, peer::update_client_id(line))) {
+            state.SkipWithError("a copy not recognised");
+            break;
+        }
+        ++i;
+    }
+}
+BENCHMARK(peer_update_copy);
+
+// The same copy as it was handled before peer_update_copy: checked, then refused by merge.
+void peer_update_copy_parsed(benchmark::State& state) {
+    const std::vector<std::string> lines = flooded_lines();
+    store::location_store store = store_that_heard(lines);
+    std::size_t i = 0;
+    for (auto _ : state) {
+        const std::string& line = lines[i % lines.size()];
+        const auto update = peer::parse_at_line(line);
+        if (store.merge(update->record, update->client_id)) {
+            state.SkipWithError("a copy changed the store");
+            break;
+        }
+        ++i;
+    }
+}
+BENCHMARK(peer_update_copy_parsed);
 
 // One entry of a member's log as a client line makes it (formatted, then handed to the
 // batched file writer), into a file under /tmp.

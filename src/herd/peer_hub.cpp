@@ -100,7 +100,6 @@ void peer_hub::flood(std::string_view at_line, const peer_link* except) {
 }
 
 void peer_hub::on_update(peer_link& from, update received) {
-    log_.debug("link {} < {}", from.neighbour(), server::escaped{received.record.at_line});
     if (store_.merge(received.record, received.client_id)) {
         flood(received.record.at_line, &from);
     }

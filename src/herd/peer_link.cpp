@@ -92,15 +92,19 @@ asio::awaitable<std::string> peer_link::run() {
 }
 
 void peer_link::take_lines() {
-    // Each line is parsed one ahead of its handling, and the store starts fetching the index
-    // entry of an update's client then: the line before it is merged meanwhile, so a batch of
-    // updates does not wait on that cache miss line after line. (A line views the splitter's
-    // buffer, which only feed() and release_if_drained() change, and run() calls those only
-    // after this returns, by when `ahead` is handled.)
-    std::optional<std::pair<message, std::string_view>> ahead;
+    // Each update's client is found one line ahead of its handling, and the store starts
+    // fetching that client's index entry then: the line before it is handled meanwhile, so a
+    // batch of updates does not wait on that cache miss line after line. (A line views the
+    // splitter's buffer, which only feed() and release_if_drained() change, and run() calls
+    // those only after this returns, by when `ahead` is handled.)
+    struct received_line {
+        std::string_view line;
+        std::string_view client_id; // of an update, else empty
+    };
+    std::optional<received_line> ahead;
     const auto handle_ahead = [&] {
         if (ahead && !closed_) {
-            handle(std::move(ahead->first), ahead->second);
+            handle(ahead->line, ahead->client_id);
         }
         ahead.reset();
     };
@@ -115,18 +119,27 @@ void peer_link::take_lines() {
             close(fmt::format("line longer than {} bytes", max_peer_line_bytes));
             return;
         }
-        message received = parse_message(line);
-        if (const auto* u = std::get_if<update>(&received)) {
-            store_.prefetch(u->client_id);
+        const std::string_view client_id = update_client_id(line);
+        if (!client_id.empty()) {
+            store_.prefetch(client_id);
         }
         handle_ahead();
-        ahead.emplace(std::move(received), line);
+        ahead.emplace(received_line{line, client_id});
     }
     handle_ahead();
 }
 
-void peer_link::handle(message received, std::string_view line) {
+void peer_link::handle(std::string_view line, std::string_view client_id) {
+    if (!client_id.empty() && store_.holds(line, client_id)) {
+        // The record this member keeps, byte for byte: most often the copy of an update that
+        // came first by another link. It was checked when it was kept, and merging it would
+        // change nothing, so it is not parsed (half of a neighbour's updates are such copies).
+        log_update(line);
+        return;
+    }
+    message received = parse_message(line);
     if (auto* u = std::get_if<update>(&received)) {
+        log_update(line);
         events_.on_update(*this, std::move(*u));
     } else if (const auto* d = std::get_if<digest>(&received)) {
         compare_digests(d->hex);
@@ -134,6 +147,10 @@ void peer_link::handle(message received, std::string_view line) {
         log_.warn("link {}: unexpected message: {}", neighbour_, server::escape_for_log(line.substr(0, 200)));
         close("unexpected message");
     }
+}
+
+void peer_link::log_update(std::string_view line) {
+    log_.debug("link {} < {}", neighbour_, server::escaped{line});
 }
 
 void peer_link::compare_digests(std::string_view hex) {

@@ -87,4 +87,9 @@ std::optional<kept_record> location_store::find(std::string_view client_id) cons
     return found ? std::optional<kept_record>(slot(*found)) : std::nullopt;
 }
 
+bool location_store::holds(std::string_view at_line, std::string_view client_id) const {
+    const auto kept = find(client_id);
+    return kept && kept->at_line() == at_line;
+}
+
 } // namespace herd::store

@@ -31,6 +31,10 @@ public:
     // The kept record, or nothing. Valid until the next merge().
     std::optional<kept_record> find(std::string_view client_id) const;
 
+    // True when the record kept for `client_id` is `at_line`, byte for byte: merging it again
+    // would change nothing. Cheaper than checking the line first (kept lines were checked).
+    bool holds(std::string_view at_line, std::string_view client_id) const;
+
     // Starts fetching the index entry a merge or find of `client_id` reads first, so that a
     // caller with other work to do before it (the next line of a batch) does not wait for it.
     void prefetch(std::string_view client_id) const;

@@ -65,6 +65,25 @@ TEST(location_store, an_identical_record_changes_nothing) {
     EXPECT_FALSE(store.merge(record("Bona", 5)));
 }
 
+// A link drops a copy of the kept record unparsed: holds() must be true for exactly that line.
+TEST(location_store, holds_only_the_kept_line_byte_for_byte) {
+    location_store store;
+    const auto kept = record("Bona", 5, "k +1+1");
+    EXPECT_FALSE(store.holds(kept.at_line, "k")); // nothing kept yet
+    store.merge(kept);
+    EXPECT_TRUE(store.holds(kept.at_line, "k"));
+    EXPECT_FALSE(store.holds(kept.at_line, "other")); // another client's entry
+    EXPECT_FALSE(store.holds(record("Bona", 6, "k +1+1").at_line, "k"));   // newer
+    EXPECT_FALSE(store.holds(record("Bona", 4, "k +1+1").at_line, "k"));   // older
+    EXPECT_FALSE(store.holds(record("Bona", 5, "k +2+2").at_line, "k"));   // same time, elsewhere
+    EXPECT_FALSE(store.holds(record("Bona", 5, "k +1+1").at_line + " ", "k")); // one byte more
+    EXPECT_FALSE(store.holds(kept.at_line.substr(0, kept.at_line.size() - 1), "k")); // one less
+    const auto newer = record("Clark", 6, "k +1+1");
+    store.merge(newer);
+    EXPECT_FALSE(store.holds(kept.at_line, "k")); // replaced
+    EXPECT_TRUE(store.holds(newer.at_line, "k"));
+}
+
 TEST(location_store, every_arrival_order_converges_to_the_same_record) {
     std::array<location_record, 5> updates{record("Bona", 5), record("Clark", 7, "k +2+2"), record("Bailey", 7),
                                            record("Clark", 7, "k +3+3"), record("Jaquez", 6)};
