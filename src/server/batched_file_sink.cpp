@@ -43,16 +43,27 @@ batched_file_sink::~batched_file_sink() {
 }
 
 void batched_file_sink::sink_it_(const spdlog::details::log_msg& msg) {
-    if (pending_.size() >= limits_.max_pending_bytes && !hand_off_or_ask_locked()) {
-        ++dropped_; // the writer still has a batch: the file is not keeping up
+    if (!make_room_locked(std::string_view(msg.logger_name.data(), msg.logger_name.size()))) {
         return;
-    }
-    if (logger_name_.empty()) {
-        logger_name_.assign(msg.logger_name.data(), msg.logger_name.size());
     }
     spdlog::memory_buf_t formatted;
     formatter_->format(msg, formatted);
     pending_.append(formatted.data(), formatted.size());
+    entry_appended_locked();
+}
+
+bool batched_file_sink::make_room_locked(std::string_view logger_name) {
+    if (pending_.size() >= limits_.max_pending_bytes && !hand_off_or_ask_locked()) {
+        ++dropped_; // the writer still has a batch: the file is not keeping up
+        return false;
+    }
+    if (logger_name_.empty()) {
+        logger_name_.assign(logger_name);
+    }
+    return true;
+}
+
+void batched_file_sink::entry_appended_locked() {
     if (pending_.size() >= limits_.batch_bytes) {
         hand_off_or_ask_locked();
     }

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <semaphore>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include <spdlog/sinks/base_sink.h>
@@ -42,12 +43,31 @@ public:
     batched_file_sink(const batched_file_sink&) = delete;
     batched_file_sink& operator=(const batched_file_sink&) = delete;
 
+    // Appends one entry that `write(std::string& batch)` appends itself, a whole line with its
+    // LF, straight into the batch, under the limits of any other entry: the path for entries
+    // too frequent to go through a spdlog message and formatter (client traffic).
+    // `logger_name` names the log in a note of dropped entries.
+    template <typename Write>
+    void append_entry(std::string_view logger_name, Write&& write) {
+        const std::lock_guard lock(mutex_);
+        if (!make_room_locked(logger_name)) {
+            return;
+        }
+        write(pending_);
+        entry_appended_locked();
+    }
+
 protected:
     void sink_it_(const spdlog::details::log_msg& msg) override;
     // Hands what waits to the writer now; does not wait for the write.
     void flush_() override;
 
 private:
+    // With mutex_ held, before an entry: false when it must be dropped (counted) because the
+    // file is not keeping up.
+    bool make_room_locked(std::string_view logger_name);
+    // With mutex_ held, after an entry: hands a full batch to the writer.
+    void entry_appended_locked();
     // With mutex_ held: moves pending_ (and a note of entries dropped) into handoff_ and
     // marks it the writer's. False when the writer still has the previous batch.
     bool hand_off_locked();

@@ -26,7 +26,7 @@ constexpr std::size_t kept_input_bytes = 4096; // input storage an idle session 
 } // namespace
 
 client_session::client_session(asio::ip::tcp::socket socket, std::uint64_t id, request_handler& handler,
-                               const config::limits_config& limits, spdlog::logger& log,
+                               const config::limits_config& limits, member_logger& log,
                                std::span<char> read_buffer, peer_hook on_peer)
     : socket_(std::move(socket)), id_(id), handler_(handler), limits_(limits), log_(log), read_buffer_(read_buffer),
       splitter_(limits.max_line_bytes), idle_timer_(socket_.get_executor()), on_peer_(std::move(on_peer)) {}
@@ -146,7 +146,7 @@ asio::awaitable<bool> client_session::answer_lines(bool end_of_stream) {
             peer_hello_ = std::string(line);
             co_return false;
         }
-        log_traffic(log_, id_, '<', line);
+        log_.traffic(id_, '<', line);
         const std::size_t reply_start = out_.size();
         if (status == protocol::line_splitter::status::too_long) {
             too_long_ = true;
@@ -155,7 +155,7 @@ asio::awaitable<bool> client_session::answer_lines(bool end_of_stream) {
             co_await handler_.handle(line, arrival, out_);
         }
         if (out_.size() > reply_start) {
-            log_traffic(log_, id_, '>', std::string_view(out_).substr(reply_start));
+            log_.traffic(id_, '>', std::string_view(out_).substr(reply_start));
         }
         if (too_long_) {
             co_return false;

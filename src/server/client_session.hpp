@@ -11,10 +11,10 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <spdlog/logger.h>
 
 #include "herd/config.hpp"
 #include "protocol/line_splitter.hpp"
+#include "server/log.hpp"
 #include "server/request_handler.hpp"
 
 namespace herd::server {
@@ -34,7 +34,7 @@ public:
     // once the socket is readable and empties it before it next suspends, so an idle
     // connection holds no read buffer of its own.
     client_session(boost::asio::ip::tcp::socket socket, std::uint64_t id, request_handler& handler,
-                   const config::limits_config& limits, spdlog::logger& log, std::span<char> read_buffer,
+                   const config::limits_config& limits, member_logger& log, std::span<char> read_buffer,
                    peer_hook on_peer);
 
     // Serves the connection until the client closes it, a limit ends it or close() is called.
@@ -61,7 +61,7 @@ private:
     std::uint64_t id_;
     request_handler& handler_;
     const config::limits_config& limits_;
-    spdlog::logger& log_;
+    member_logger& log_;
     std::span<char> read_buffer_;
     protocol::line_splitter splitter_;
     std::string out_;

@@ -10,16 +10,38 @@
 #include <spdlog/logger.h>
 
 #include "common/byte_words.hpp"
+#include "server/log_line_formatter.hpp"
 
 namespace herd::server {
+
+class batched_file_sink;
+
+// A member's logger (make_member_logger): spdlog's, plus a direct path into its log file for
+// client traffic.
+class member_logger final : public spdlog::logger {
+public:
+    // Logs to `file` and `console`, every entry laid out by log_line_formatter.
+    member_logger(std::string name, std::shared_ptr<batched_file_sink> file,
+                  std::shared_ptr<batched_file_sink> console);
+
+    // Logs `client <client> <direction> <bytes, escaped>` at info: a line a client sent (`<`)
+    // or a reply (`>`). These are the two entries every command costs, so they skip spdlog's
+    // message and formatter and are laid out straight into the file's batch, as every other
+    // entry is laid out. (The console takes warnings and errors only.)
+    void traffic(std::uint64_t client, char direction, std::string_view bytes);
+
+private:
+    std::shared_ptr<batched_file_sink> file_;
+    log_line_formatter traffic_layout_; // used under the file's lock
+};
 
 // The member's logger, writing `<log_dir>/<name>.log` with timestamps, at `level` and above
 // (spdlog's names: debug, info, warn, error, off); warnings and errors also to stderr. Both
 // are written in batches by threads of their own (batched_file_sink): logging an entry costs
 // the event loop its formatting, never a write, so a slow disk or a stderr nobody reads does
 // not stall it. Creates log_dir. Throws std::runtime_error when it cannot.
-std::shared_ptr<spdlog::logger> make_member_logger(const std::string& log_dir, const std::string& name,
-                                                   const std::string& level = "info");
+std::shared_ptr<member_logger> make_member_logger(const std::string& log_dir, const std::string& name,
+                                                  const std::string& level = "info");
 
 // The letter of `byte`'s two-character escape (`\\`, `\n`, `\r`, `\t`), or 0 when it has
 // none (then it is written `\xNN`).
@@ -88,11 +110,6 @@ void escape_pieces(std::string_view bytes, Emit&& emit) {
 struct escaped {
     std::string_view bytes;
 };
-
-// Logs `client <client> <direction> <bytes, escaped>` at info: a line a client sent (`<`) or
-// a reply (`>`). Built by hand and handed to the logger as it is, so the two entries every
-// command costs read no format string.
-void log_traffic(spdlog::logger& log, std::uint64_t client, char direction, std::string_view bytes);
 
 // Appends `bytes`, escaped, to `out`.
 void append_escaped(std::string& out, std::string_view bytes);

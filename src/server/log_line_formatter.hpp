@@ -1,9 +1,12 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <string_view>
 
+#include <spdlog/common.h>
 #include <spdlog/formatter.h>
 
 namespace herd::server {
@@ -18,7 +21,38 @@ public:
     void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override;
     std::unique_ptr<spdlog::formatter> clone() const override;
 
+    // Appends an entry's start, `<time> <logger> <level> `, to `dest` (a std::string or
+    // spdlog::memory_buf_t): what format() writes before the message.
+    template <typename Buffer>
+    void append_header(spdlog::log_clock::time_point time, std::string_view logger, spdlog::level::level_enum level,
+                       Buffer& dest) {
+        using namespace std::chrono;
+        const auto since_epoch = duration_cast<microseconds>(time.time_since_epoch());
+        const auto second = duration_cast<seconds>(since_epoch); // as spdlog's %f counts: toward zero
+        if (second.count() != cached_second_) {
+            cache_prefix(second.count());
+        }
+        dest.append(cached_prefix_.data(), cached_prefix_.data() + cached_prefix_bytes_);
+        auto micros = static_cast<std::uint32_t>((since_epoch - second).count());
+        char digits[8];
+        for (int i = 5; i >= 0; --i) {
+            digits[i] = static_cast<char>('0' + micros % 10);
+            micros /= 10;
+        }
+        digits[6] = 'Z';
+        digits[7] = ' ';
+        dest.append(digits, digits + 8);
+        dest.append(logger.data(), logger.data() + logger.size());
+        dest.push_back(' ');
+        const spdlog::string_view_t name = spdlog::level::to_string_view(level);
+        dest.append(name.data(), name.data() + name.size());
+        dest.push_back(' ');
+    }
+
 private:
+    // Formats `YYYY-MM-DDTHH:MM:SS.` for `second` into cached_prefix_.
+    void cache_prefix(std::int64_t second);
+
     std::int64_t cached_second_ = INT64_MIN;   // since the epoch, of cached_prefix_
     std::array<char, 32> cached_prefix_{};     // `YYYY-MM-DDTHH:MM:SS.`
     std::size_t cached_prefix_bytes_ = 0;

@@ -19,7 +19,7 @@ using tcp = asio::ip::tcp;
 } // namespace
 
 member::member(asio::any_io_executor executor, const config::herd_config& config, const std::string& name,
-               std::string secret, places::places_backend& places, std::shared_ptr<spdlog::logger> log)
+               std::string secret, places::places_backend& places, std::shared_ptr<member_logger> log)
     : executor_(std::move(executor)), self_(config.server(name)), limits_(config.limits), log_(std::move(log)),
       peers_(executor_, config, name, std::move(secret), store_, *log_),
       handler_(name, store_, places, [this](std::string_view at_line) { peers_.flood(at_line, nullptr); }),

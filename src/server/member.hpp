@@ -10,11 +10,11 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <spdlog/logger.h>
 
 #include "herd/config.hpp"
 #include "herd/peer_hub.hpp"
 #include "places/places_backend.hpp"
+#include "server/log.hpp"
 #include "server/request_handler.hpp"
 #include "store/location_store.hpp"
 
@@ -30,7 +30,7 @@ public:
     // `secret` is the herd secret its peer links prove (may be empty for a member without
     // neighbours).
     member(boost::asio::any_io_executor executor, const config::herd_config& config, const std::string& name,
-           std::string secret, places::places_backend& places, std::shared_ptr<spdlog::logger> log);
+           std::string secret, places::places_backend& places, std::shared_ptr<member_logger> log);
     ~member();
 
     // Binds and listens on the member's host and port (and peer port), accepts clients and
@@ -51,7 +51,7 @@ private:
     boost::asio::any_io_executor executor_;
     const config::server_config& self_;
     const config::limits_config& limits_;
-    std::shared_ptr<spdlog::logger> log_;
+    std::shared_ptr<member_logger> log_;
     store::location_store store_;
     peer::peer_hub peers_;
     request_handler handler_;

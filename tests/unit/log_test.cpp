@@ -1,14 +1,15 @@
 #include "server/log.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <spdlog/pattern_formatter.h>
-#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
 #include "server/log_line_formatter.hpp"
@@ -86,21 +87,6 @@ TEST(log, line_formatter_writes_what_the_old_pattern_wrote) {
     }
 }
 
-// A client's line and the reply, as the member logs them: one entry each, escaped, at info.
-TEST(log, traffic_entries_name_the_client_and_escape_the_bytes) {
-    std::ostringstream text;
-    auto sink = std::make_shared<spdlog::sinks::ostream_sink_st>(text);
-    spdlog::logger logger("T", sink);
-    logger.set_pattern("%l %v");
-    log_traffic(logger, 18446744073709551615u, '<', std::string_view("x\x01y\n", 4));
-    log_traffic(logger, 7, '>', std::string(70'000, 'a')); // longer than the buffer keeps
-    log_traffic(logger, 7, '>', "AT\n");
-    logger.set_level(spdlog::level::warn);
-    log_traffic(logger, 8, '<', "quiet");
-    EXPECT_EQ(text.str(), "info client 18446744073709551615 < x\\x01y\\n\ninfo client 7 > " + std::string(70'000, 'a') +
-                              "\ninfo client 7 > AT\\n\n");
-}
-
 // The text of `path` once it holds `marker` (the flush runs on the logging thread), or what
 // it holds after five seconds.
 std::string read_when_written(const std::string& path, const std::string& marker) {
@@ -127,6 +113,40 @@ TEST(log, member_logger_writes_its_file) {
     const std::string text = read_when_written(dir + "/Unit.log", "hello 42");
     EXPECT_TRUE(std::regex_match(text, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z Unit info hello 42\n)")))
         << text;
+}
+
+// A client's line and the reply, as the member logs them: one entry each, escaped, at info,
+// laid out like every other entry and in order with them.
+TEST(log, traffic_entries_name_the_client_and_escape_the_bytes) {
+    const std::string dir = testing::TempDir() + "herd_log_traffic_test";
+    std::filesystem::remove_all(dir);
+    {
+        const auto logger = make_member_logger(dir, "Unit");
+        logger->info("first");
+        logger->traffic(18446744073709551615u, '<', std::string_view("x\x01y\n", 4));
+        logger->traffic(7, '>', std::string(70'000, 'a')); // longer than a batch
+        logger->traffic(7, '>', "AT\n");
+        logger->info("last");
+        logger->set_level(spdlog::level::warn);
+        logger->traffic(8, '<', "quiet");
+        logger->flush();
+    }
+    const std::string text = read_when_written(dir + "/Unit.log", "last");
+    // Each line after its time stamp (checked, then cut off).
+    std::vector<std::string> entries;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+        const std::size_t stamp_bytes = std::string_view("2026-12-01T06:31:12.123456Z ").size();
+        EXPECT_TRUE(std::regex_match(line.substr(0, stamp_bytes), std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z )")))
+            << line.substr(0, 80);
+        entries.push_back(line.substr(std::min(stamp_bytes, line.size())));
+    }
+    const std::vector<std::string> expected{"Unit info first",
+                                            "Unit info client 18446744073709551615 < x\\x01y\\n",
+                                            "Unit info client 7 > " + std::string(70'000, 'a'),
+                                            "Unit info client 7 > AT\\n", "Unit info last"};
+    EXPECT_EQ(entries, expected);
+    EXPECT_TRUE(text.ends_with("last\n"));
 }
 
 TEST(log, member_logger_drops_lines_below_its_level) {
