@@ -3,6 +3,7 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <string_view>
 
 // Reading text eight bytes a step, as the parsers, the store's digest hash and the log's
 // escaping do on their hot paths: one load, then tests of all eight bytes at once (the
@@ -51,6 +52,26 @@ constexpr std::uint64_t bytes_equal(std::uint64_t word, unsigned char c) {
     using detail::low7;
     const std::uint64_t x = word ^ ones * c;
     return ~(((x & low7) + low7) | x | low7);
+}
+
+// Calls `visit(position)` for each byte of `text` that equals `c`, in order, until it returns
+// false: eight bytes a step, the last few one by one.
+template <typename Visit>
+void for_each_equal(std::string_view text, char c, Visit&& visit) {
+    std::size_t i = 0;
+    for (; i + 8 <= text.size(); i += 8) {
+        for (std::uint64_t found = bytes_equal(load(text.data() + i), static_cast<unsigned char>(c)); found != 0;
+             found &= found - 1) {
+            if (!visit(i + static_cast<std::size_t>(std::countr_zero(found)) / 8)) {
+                return;
+            }
+        }
+    }
+    for (; i < text.size(); ++i) {
+        if (text[i] == c && !visit(i)) {
+            return;
+        }
+    }
 }
 
 } // namespace herd::byte_words

@@ -1,8 +1,10 @@
 #include "common/byte_words.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -70,6 +72,40 @@ TEST(byte_words, bytes_equal_marks_exactly_the_equal_bytes) {
             ASSERT_EQ(bytes_equal(word, c), expected) << int{c};
         }
     });
+}
+
+// Every position of a match within and across words, and the tail past the last whole word.
+TEST(byte_words, for_each_equal_visits_each_match_in_order_and_stops_when_asked) {
+    for (std::size_t size = 0; size <= 20; ++size) {
+        for (std::size_t mask = 0; mask < 64; ++mask) { // matches at six spread positions
+            std::string text(size, 'x');
+            std::vector<std::size_t> expected;
+            for (std::size_t bit = 0; bit < 6; ++bit) {
+                const std::size_t at = bit * 7 % 20; // 0, 7, 14, 1, 8, 15: either side of a word's edge
+                if ((mask >> bit & 1) != 0 && at < size) {
+                    text[at] = ' ';
+                }
+            }
+            for (std::size_t i = 0; i < size; ++i) {
+                if (text[i] == ' ') {
+                    expected.push_back(i);
+                }
+            }
+            std::vector<std::size_t> seen;
+            for_each_equal(text, ' ', [&](std::size_t at) {
+                seen.push_back(at);
+                return true;
+            });
+            EXPECT_EQ(seen, expected) << text;
+            std::vector<std::size_t> first_two;
+            for_each_equal(text, ' ', [&](std::size_t at) {
+                first_two.push_back(at);
+                return first_two.size() < 2;
+            });
+            expected.resize(std::min<std::size_t>(expected.size(), 2));
+            EXPECT_EQ(first_two, expected) << text;
+        }
+    }
 }
 
 } // namespace

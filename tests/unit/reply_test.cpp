@@ -46,6 +46,16 @@ TEST(reply, fields_of_an_at_line) {
     EXPECT_EQ(at_line_field(line, 6), "");   // past the last field
     EXPECT_EQ(at_line_field("AT X ", 2), ""); // after a trailing space: an empty field
     EXPECT_EQ(at_line_field("", 0), "");
+    // Fields longer than a word, and spaces at the edges of words (found eight bytes a step).
+    const std::string_view real = "AT Bailey +0.000213771 load-1234 +34.068930-118.445127 1795443193.560389558";
+    EXPECT_EQ(at_line_field(real, at_origin_field), "Bailey");
+    EXPECT_EQ(at_line_field(real, 2), "+0.000213771");
+    EXPECT_EQ(at_line_field(real, at_client_id_field), "load-1234");
+    EXPECT_EQ(at_line_field(real, at_location_field), "+34.068930-118.445127");
+    EXPECT_EQ(at_line_field(real, 5), "1795443193.560389558");
+    EXPECT_EQ(at_line_field(real, 6), "");
+    EXPECT_EQ(at_line_field("AT Bona12 k", 2), "k");       // the third field in the tail
+    EXPECT_EQ(at_line_field("AT Bona kiwi", 2), "kiwi"); // a space as the first word's last byte
 }
 
 TEST(reply, invalid_reply_is_question_mark_and_line) {
