@@ -1,6 +1,7 @@
-// libFuzzer harness for the peer-link decoder: any line, no crash; an accepted update views
-// the line byte for byte and names a non-empty origin and the client ID the line holds, its
-// position parses, and the store's compact form of it gives back the same line, client and time.
+// libFuzzer harness for the peer-link decoder: any line, no crash; the client ID a link looks
+// up before parsing lies inside the line; an accepted update views the line byte for byte and
+// names a non-empty origin and that same client ID, its position parses, and the store's
+// compact form of it gives back the same line, client and time.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -14,12 +15,19 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view line(reinterpret_cast<const char*>(data), size);
+    // A link looks the client up before parsing: a view inside the line, or empty.
+    const std::string_view client_id = herd::peer::update_client_id(line);
+    if (!client_id.empty() &&
+        (client_id.data() < line.data() || client_id.data() + client_id.size() > line.data() + size)) {
+        __builtin_trap();
+    }
     const auto message = herd::peer::parse_message(line);
     if (const auto* update = std::get_if<herd::peer::update>(&message)) {
         if (update->record.at_line.data() != line.data() || update->record.at_line != line ||
             update->record.origin().empty() || update->client_id.empty() ||
             update->client_id.data() != update->record.client_id().data() ||
-            update->client_id != update->record.client_id()) {
+            update->client_id != update->record.client_id() || client_id.data() != update->client_id.data() ||
+            client_id != update->client_id) {
             __builtin_trap();
         }
         std::vector<char> block(herd::store::kept_record::block_bytes(update->record));
