@@ -43,7 +43,7 @@ batched_file_sink::~batched_file_sink() {
 }
 
 void batched_file_sink::sink_it_(const spdlog::details::log_msg& msg) {
-    if (!make_room_locked(std::string_view(msg.logger_name.data(), msg.logger_name.size()))) {
+    if (!admit_locked(std::string_view(msg.logger_name.data(), msg.logger_name.size()))) {
         return;
     }
     spdlog::memory_buf_t formatted;
@@ -52,7 +52,7 @@ void batched_file_sink::sink_it_(const spdlog::details::log_msg& msg) {
     entry_appended_locked();
 }
 
-bool batched_file_sink::make_room_locked(std::string_view logger_name) {
+bool batched_file_sink::admit_locked(std::string_view logger_name) {
     if (pending_.size() >= limits_.max_pending_bytes && !hand_off_or_ask_locked()) {
         ++dropped_; // the writer still has a batch: the file is not keeping up
         return false;

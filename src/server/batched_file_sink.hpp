@@ -46,14 +46,22 @@ public:
     // Appends one entry that `write(std::string& batch)` appends itself, a whole line with its
     // LF, straight into the batch, under the limits of any other entry: the path for entries
     // too frequent to go through a spdlog message and formatter (client traffic).
-    // `logger_name` names the log in a note of dropped entries.
+    // `logger_name` names the log in a note of dropped entries. `write` runs under the sink's
+    // lock, so it must not log; if it throws, what it appended is taken back and the exception
+    // passes on.
     template <typename Write>
     void append_entry(std::string_view logger_name, Write&& write) {
         const std::lock_guard lock(mutex_);
-        if (!make_room_locked(logger_name)) {
+        if (!admit_locked(logger_name)) {
             return;
         }
-        write(pending_);
+        const std::size_t entry_start = pending_.size();
+        try {
+            write(pending_);
+        } catch (...) {
+            pending_.resize(entry_start); // no half entry in the batch
+            throw;
+        }
         entry_appended_locked();
     }
 
@@ -63,9 +71,10 @@ protected:
     void flush_() override;
 
 private:
-    // With mutex_ held, before an entry: false when it must be dropped (counted) because the
-    // file is not keeping up.
-    bool make_room_locked(std::string_view logger_name);
+    // With mutex_ held, before an entry of `logger_name`'s: false when it must be dropped
+    // (counted) because the file is not keeping up. Keeps the first name it is given for the
+    // note of dropped entries.
+    bool admit_locked(std::string_view logger_name);
     // With mutex_ held, after an entry: hands a full batch to the writer.
     void entry_appended_locked();
     // With mutex_ held: moves pending_ (and a note of entries dropped) into handoff_ and

@@ -26,8 +26,10 @@ public:
 
     // Logs `client <client> <direction> <bytes, escaped>` at info: a line a client sent (`<`)
     // or a reply (`>`). These are the two entries every command costs, so they skip spdlog's
-    // message and formatter and are laid out straight into the file's batch, as every other
-    // entry is laid out. (The console takes warnings and errors only.)
+    // message and formatter and are laid out straight into the file's batch, always by
+    // log_line_formatter (set_pattern and set_formatter change the other entries only). Written
+    // when both the logger's level and the file sink's allow info. (The console takes warnings
+    // and errors only.)
     void traffic(std::uint64_t client, char direction, std::string_view bytes);
 
 private:

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <memory>
 #include <mutex>
+#include <regex>
+#include <stdexcept>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -103,6 +105,25 @@ TEST_F(sink_test, at_the_pending_limit_a_free_writer_gets_the_batch_and_nothing_
     }
     EXPECT_EQ(read_file(path), "Unit info entry 1\nUnit info entry 2\nUnit info entry 3\nUnit info entry 4\n"
                                "Unit info entry 5\n");
+}
+
+// An entry its caller lays out itself (member_logger::traffic) goes in order with the others;
+// one whose writer throws leaves nothing of itself behind, and the exception reaches the caller.
+TEST_F(sink_test, entries_appended_directly_keep_their_order_and_a_failed_one_leaves_nothing) {
+    {
+        const auto log = logger({.interval = never});
+        auto& sink = static_cast<batched_file_sink&>(*log->sinks().front());
+        log->info("first");
+        sink.append_entry("Unit", [](std::string& batch) { batch += "direct\n"; });
+        EXPECT_THROW(sink.append_entry("Unit",
+                                       [](std::string& batch) {
+                                           batch += "half an ent";
+                                           throw std::runtime_error("out of memory, say");
+                                       }),
+                     std::runtime_error);
+        log->info("last");
+    }
+    EXPECT_EQ(read_file(path), "Unit info first\ndirect\nUnit info last\n");
 }
 
 TEST_F(sink_test, appends_to_an_existing_file) {
@@ -205,6 +226,47 @@ TEST(batched_sink_descriptor, once_a_stalled_reader_catches_up_entries_are_kept_
     EXPECT_EQ(read_whole + dropped, 200 + tries);
     EXPECT_GT(dropped, 0u);
     ::close(fds[0]);
+}
+
+// Entries laid out by their caller meet the same bound: with nobody reading they are dropped
+// and counted, and the note names the log they came from.
+TEST(batched_sink_descriptor, entries_appended_directly_are_dropped_and_counted_alike) {
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    ::fcntl(fds[1], F_SETPIPE_SZ, 4096);
+    auto sink = std::make_shared<batched_file_sink>(
+        fds[1], batched_file_sink::settings{.interval = never, .batch_bytes = 100, .max_pending_bytes = 1000});
+    ::close(fds[1]); // the sink holds its own duplicate
+    const std::string entry(99, 'x');
+    for (int i = 0; i < 200; ++i) { // 20 KB, far past the pipe and the bound
+        sink->append_entry("Direct", [&](std::string& batch) { batch.append(entry).push_back('\n'); });
+    }
+    std::string seen;
+    std::thread reader([&, fd = fds[0]] {
+        std::array<char, 4096> chunk{};
+        for (ssize_t n = 0; (n = ::read(fd, chunk.data(), chunk.size())) > 0;) {
+            seen.append(chunk.data(), static_cast<std::size_t>(n));
+        }
+    });
+    sink.reset(); // writes what waits, with the note of drops, and closes its end
+    reader.join();
+    ::close(fds[0]);
+    std::size_t read_whole = 0;
+    std::size_t dropped = 0;
+    std::istringstream lines(seen);
+    const std::regex note(R"(.*\[Direct\] \[warning\] (\d+) log entries dropped: the log file did not keep up)");
+    for (std::string line; std::getline(lines, line);) {
+        std::smatch match;
+        if (line == entry) {
+            ++read_whole;
+        } else if (std::regex_match(line, match, note)) {
+            dropped += std::stoul(match[1].str());
+        } else {
+            ADD_FAILURE() << "unexpected line: " << line;
+        }
+    }
+    EXPECT_EQ(read_whole + dropped, 200u);
+    EXPECT_GT(dropped, 0u);
 }
 
 TEST_F(sink_test, an_unopenable_path_is_a_clear_error) {

@@ -8,10 +8,13 @@
 #include <thread>
 #include <vector>
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/spdlog.h>
 
+#include "server/batched_file_sink.hpp"
 #include "server/log_line_formatter.hpp"
 
 namespace herd::server {
@@ -147,6 +150,27 @@ TEST(log, traffic_entries_name_the_client_and_escape_the_bytes) {
                                             "Unit info client 7 > AT\\n", "Unit info last"};
     EXPECT_EQ(entries, expected);
     EXPECT_TRUE(text.ends_with("last\n"));
+}
+
+// Client traffic is written only when the file sink takes info as well as the logger.
+TEST(log, traffic_follows_the_file_sinks_level_too) {
+    const std::string dir = testing::TempDir() + "herd_log_sink_level_test";
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    const std::string path = dir + "/Unit.log";
+    {
+        auto file = std::make_shared<batched_file_sink>(path);
+        file->set_level(spdlog::level::warn);
+        auto console = std::make_shared<batched_file_sink>(STDERR_FILENO, batched_file_sink::settings{});
+        console->set_level(spdlog::level::off);
+        member_logger logger("Unit", file, console);
+        logger.traffic(7, '<', "hidden");
+        logger.warn("alarm");
+        logger.flush();
+    }
+    const std::string text = read_when_written(path, "alarm");
+    EXPECT_NE(text.find("alarm"), std::string::npos) << text;
+    EXPECT_EQ(text.find("hidden"), std::string::npos) << text;
 }
 
 TEST(log, member_logger_drops_lines_below_its_level) {
