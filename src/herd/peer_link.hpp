@@ -23,8 +23,9 @@ class peer_link;
 // What a link reports to whoever owns it.
 class link_events {
 public:
-    // A valid update arrived from `from`'s neighbour. It views the link's read buffer: valid
-    // only during the call (copy what must outlive it).
+    // A valid update arrived from `from`'s neighbour (not called for a line that is the record
+    // the store keeps, byte for byte: the link drops those). It views the link's read buffer:
+    // valid only during the call (copy what must outlive it).
     virtual void on_update(peer_link& from, update received) = 0;
 
 protected:

@@ -84,7 +84,8 @@ std::string format_digest(const std::vector<std::uint64_t>& digests);
 std::optional<std::vector<std::uint64_t>> decode_digest(std::string_view hex, std::size_t buckets);
 
 // The client ID (fourth field) of a line that starts `AT `, found without checking the rest of
-// the line; empty for any other line. For looking the client up before the line is parsed.
+// the line; empty for any other line, and for an `AT ` line whose fourth field is missing or
+// empty. For looking the client up before the line is parsed.
 std::string_view update_client_id(std::string_view line);
 
 // Parses an AT line as members write it: `AT <origin> <+|->S.NNNNNNNNN <id> <location> <time>`,

@@ -87,6 +87,35 @@ TEST_F(peer_link_test, a_neighbour_is_welcomed_and_its_updates_are_kept_byte_for
     EXPECT_TRUE(herd_.wait_for("Zed", "far.client", update));
 }
 
+// In a herd the same update often comes by two links. A copy of the record Zed keeps is logged
+// like any update, changes nothing and keeps the link; what comes after it is handled as ever.
+TEST_F(peer_link_test, a_copy_of_a_kept_record_changes_nothing_and_keeps_the_link) {
+    const auto link = welcomed_link();
+    const std::string update = "AT Alpha +0.100000000 copied +1+1 1700000000.5";
+    link->send(update + "\n" + update + "\n" + update + "\n");
+    ASSERT_TRUE(herd_.wait_for("Zed", "copied", update));
+    const std::string newer = "AT Alpha +0.100000000 copied +2+2 1700000001.5";
+    link->send(newer + "\n");
+    EXPECT_TRUE(herd_.wait_for("Zed", "copied", newer));
+    link->send(update + "\n"); // older now: refused by the merge as before
+    link->send("AT Alpha +0.100000000 another +3+3 1\n");
+    EXPECT_TRUE(herd_.wait_for("Zed", "another", "AT Alpha +0.100000000 another +3+3 1"));
+    EXPECT_TRUE(herd_.wait_for("Zed", "copied", newer));
+    const auto heard = [&] { // entries for the five lines about `copied` (the log is written in batches)
+        const std::string log = herd_.log("Zed");
+        std::size_t n = 0;
+        const std::string entry = "debug link Alpha < AT Alpha +0.100000000 copied";
+        for (std::size_t at = log.find(entry); at != std::string::npos; at = log.find(entry, at + 1)) {
+            ++n;
+        }
+        return n;
+    };
+    EXPECT_TRUE(wait_until([&] { return heard() >= 5; }, 5s));
+    EXPECT_EQ(heard(), 5u);
+    EXPECT_EQ(herd_.log("Zed").find("link with Alpha down"), std::string::npos);
+    EXPECT_EQ(herd_.links_up("Zed", "Alpha"), 1u);
+}
+
 TEST_F(peer_link_test, a_new_link_gets_the_records_it_lacks_then_every_update) {
     const std::string before = herd_.iamat("Zed", "early", "+1+1", "1");
     const auto link = welcomed_link();
