@@ -1,7 +1,8 @@
 // libFuzzer harness for the peer-link decoder: any line, no crash; the client ID a link looks
 // up before parsing lies inside the line; an accepted update views the line byte for byte and
-// names a non-empty origin and that same client ID, its position parses, and the store's
-// compact form of it gives back the same line, client and time.
+// names a non-empty origin and that same client ID, its position parses, the store's compact
+// form of it gives back the same line, client and time, and once kept it is a copy the store
+// holds.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -12,6 +13,7 @@
 #include "herd/peer_message.hpp"
 #include "protocol/reply.hpp"
 #include "store/kept_record.hpp"
+#include "store/location_store.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view line(reinterpret_cast<const char*>(data), size);
@@ -38,6 +40,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             herd::protocol::at_line_field(line, herd::protocol::at_location_field));
         if (!parsed || kept.at_line() != line || kept.client_id() != update->record.client_id() ||
             kept.client_time_ns() != update->record.client_time_ns) {
+            __builtin_trap();
+        }
+        // Once kept, the same line is a copy the link drops unparsed: merging it again would
+        // change nothing.
+        herd::store::location_store store;
+        if (!store.merge(update->record, update->client_id) || !store.holds(line, client_id) ||
+            store.merge(update->record, update->client_id)) {
             __builtin_trap();
         }
     }
