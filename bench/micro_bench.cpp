@@ -116,7 +116,7 @@ void peer_update(benchmark::State& state) {
     for (auto _ : state) {
         std::string& line = lines[i % lines.size()];
         one_second_later(line); // newer each lap
-        if (store.holds(line, peer::update_client_id(line))) {
+        if (store.holds(line, protocol::at_line_client_id(line))) {
             state.SkipWithError("a new update taken for a copy");
             break;
         }
@@ -138,7 +138,7 @@ void peer_update_copy(benchmark::State& state) {
     std::size_t i = 0;
     for (auto _ : state) {
         const std::string& line = lines[i % lines.size()];
-        if (!store.holds(line, peer::update_client_id(line))) {
+        if (!store.holds(line, protocol::at_line_client_id(line))) {
             state.SkipWithError("a copy not recognised");
             break;
         }

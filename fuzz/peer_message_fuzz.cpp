@@ -18,7 +18,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view line(reinterpret_cast<const char*>(data), size);
     // A link looks the client up before parsing: a view inside the line, or empty.
-    const std::string_view client_id = herd::peer::update_client_id(line);
+    const std::string_view client_id = herd::protocol::at_line_client_id(line);
     if (!client_id.empty() &&
         (client_id.data() < line.data() || client_id.data() + client_id.size() > line.data() + size)) {
         __builtin_trap();

@@ -11,6 +11,7 @@
 #include <boost/asio/write.hpp>
 #include <fmt/format.h>
 
+#include "protocol/reply.hpp"
 #include "server/log.hpp"
 
 namespace herd::peer {
@@ -119,7 +120,7 @@ void peer_link::take_lines() {
             close(fmt::format("line longer than {} bytes", max_peer_line_bytes));
             return;
         }
-        const std::string_view client_id = update_client_id(line);
+        const std::string_view client_id = protocol::at_line_client_id(line);
         if (!client_id.empty()) {
             store_.prefetch(client_id);
         }

@@ -59,7 +59,7 @@ private:
     boost::asio::awaitable<void> write_loop();
     boost::asio::awaitable<void> keepalive_loop();
     void take_lines();
-    // Acts on one received line; `client_id` is update_client_id(line).
+    // Acts on one received line; `client_id` is protocol::at_line_client_id(line).
     void handle(std::string_view line, std::string_view client_id);
     // Logs an update heard (at debug: the bulk of a busy member's log).
     void log_update(std::string_view line);

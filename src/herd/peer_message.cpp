@@ -9,7 +9,6 @@
 #include "geo/coordinates.hpp"
 #include "geo/timestamp.hpp"
 #include "protocol/command.hpp"
-#include "protocol/reply.hpp"
 
 namespace herd::peer {
 namespace {
@@ -95,10 +94,6 @@ bool split_fields(std::string_view line, std::array<std::string_view, N>& fields
 } // namespace
 
 bool is_handshake(std::string_view line) { return line.starts_with(magic); }
-
-std::string_view update_client_id(std::string_view line) {
-    return line.starts_with("AT ") ? protocol::at_line_field(line, protocol::at_client_id_field) : std::string_view{};
-}
 
 std::optional<update> parse_at_line(std::string_view line) {
     std::array<std::string_view, 6> f;

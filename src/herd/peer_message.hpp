@@ -83,11 +83,6 @@ inline constexpr std::string_view ping_line = "PING\n";
 std::string format_digest(const std::vector<std::uint64_t>& digests);
 std::optional<std::vector<std::uint64_t>> decode_digest(std::string_view hex, std::size_t buckets);
 
-// The client ID (fourth field) of a line that starts `AT `, found without checking the rest of
-// the line; empty for any other line, and for an `AT ` line whose fourth field is missing or
-// empty. For looking the client up before the line is parsed.
-std::string_view update_client_id(std::string_view line);
-
 // Parses an AT line as members write it: `AT <origin> <+|->S.NNNNNNNNN <id> <location> <time>`,
 // single spaces, every field valid. The update views `line`, which must outlive it.
 std::optional<update> parse_at_line(std::string_view line);

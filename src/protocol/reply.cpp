@@ -40,8 +40,17 @@ std::string_view at_line_field(std::string_view at_line, std::size_t index) {
     return at_line.substr(start, end == std::string_view::npos ? end : end - start);
 }
 
-std::string_view at_line_origin(std::string_view at_line) {
-    return at_line.starts_with("AT ") ? at_line_field(at_line, at_origin_field) : std::string_view{};
+namespace {
+// Field `index` of `line` if it is an AT line, else empty.
+std::string_view field_if_at_line(std::string_view line, std::size_t index) {
+    return line.starts_with("AT ") ? at_line_field(line, index) : std::string_view{};
+}
+} // namespace
+
+std::string_view at_line_origin(std::string_view at_line) { return field_if_at_line(at_line, at_origin_field); }
+
+std::string_view at_line_client_id(std::string_view at_line) {
+    return field_if_at_line(at_line, at_client_id_field);
 }
 
 void append_invalid_reply(std::string& out, std::string_view trimmed_line) {

@@ -24,6 +24,11 @@ inline constexpr std::size_t at_location_field = 4;
 // The member name of an AT line (its second field); empty when the line is not an AT line.
 std::string_view at_line_origin(std::string_view at_line);
 
+// The client ID of an AT line (its fourth field), found without checking the other fields;
+// empty when the line is not an AT line or has no such field. (A peer link looks a received
+// update's client up with it before it parses the line.)
+std::string_view at_line_client_id(std::string_view at_line);
+
 // Appends `? <trimmed line>` and LF.
 void append_invalid_reply(std::string& out, std::string_view trimmed_line);
 

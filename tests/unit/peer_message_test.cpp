@@ -52,21 +52,6 @@ TEST(peer_message, update_keeps_the_at_line_byte_for_byte) {
     EXPECT_TRUE(parse_at_line("AT B -9223372036.854775808 k +1+1 1")); // the longest difference
 }
 
-// A link looks an update's client up before it parses the line: the ID is the fourth field of
-// any line that starts `AT `, and there is none in any other line.
-TEST(peer_message, an_update_client_id_is_found_without_parsing) {
-    const std::string line = "AT Clark +0.263873386 kiwi.cs.ucla.edu +34.068930-118.445127 1621464827.959498503";
-    EXPECT_EQ(update_client_id(line), "kiwi.cs.ucla.edu");
-    EXPECT_EQ(update_client_id(line).data(), line.data() + 22); // a view into the line
-    EXPECT_EQ(update_client_id("AT B +0.1 k garbage"), "k");  // the rest is not checked
-    EXPECT_EQ(update_client_id("AT B +0.1 k"), "k");
-    EXPECT_EQ(update_client_id("AT B +0.1"), "");
-    EXPECT_EQ(update_client_id("AT"), "");
-    EXPECT_EQ(update_client_id("PING"), "");
-    EXPECT_EQ(update_client_id("DIGEST 0 1 k"), "");
-    EXPECT_EQ(update_client_id("ATX B +0.1 k +1+1 1"), "");
-}
-
 TEST(peer_message, digests_round_trip) {
     const std::vector<std::uint64_t> digests{0, 1, 0xfedcba9876543210ull, ~0ull};
     const std::string line = format_digest(digests);

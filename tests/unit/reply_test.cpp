@@ -36,6 +36,21 @@ TEST(reply, origin_of_an_at_line) {
     EXPECT_EQ(at_line_origin("? AT"), "");
 }
 
+// A link looks an update's client up before it parses the line: the ID is the fourth field of
+// any line that starts `AT `, and there is none in any other line.
+TEST(reply, the_client_id_of_an_at_line_is_found_without_parsing) {
+    const std::string line = "AT Clark +0.263873386 kiwi.cs.ucla.edu +34.068930-118.445127 1621464827.959498503";
+    EXPECT_EQ(at_line_client_id(line), "kiwi.cs.ucla.edu");
+    EXPECT_EQ(at_line_client_id(line).data(), line.data() + 22); // a view into the line
+    EXPECT_EQ(at_line_client_id("AT B +0.1 k garbage"), "k");  // the rest is not checked
+    EXPECT_EQ(at_line_client_id("AT B +0.1 k"), "k");
+    EXPECT_EQ(at_line_client_id("AT B +0.1"), "");
+    EXPECT_EQ(at_line_client_id("AT"), "");
+    EXPECT_EQ(at_line_client_id("PING"), "");
+    EXPECT_EQ(at_line_client_id("DIGEST 0 1 k"), "");
+    EXPECT_EQ(at_line_client_id("ATX B +0.1 k +1+1 1"), "");
+}
+
 TEST(reply, fields_of_an_at_line) {
     const std::string_view line = "AT Clark +0.1 kiwi +1+1 7";
     EXPECT_EQ(at_line_field(line, 0), "AT");
