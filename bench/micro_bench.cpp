@@ -131,38 +131,30 @@ void peer_update(benchmark::State& state) {
 BENCHMARK(peer_update);
 
 // What a neighbour does with a copy of an update it keeps (half of what it hears in the default
-// herd: the same update comes by two links): found in the store, dropped unparsed.
-void peer_update_copy(benchmark::State& state) {
-    const std::vector<std::string> lines = flooded_lines();
-    const store::location_store store = store_that_heard(lines);
-    std::size_t i = 0;
-    for (auto _ : state) {
-        const std::string& line = lines[i % lines.size()];
-        if (!store.holds(line, protocol::at_line_client_id(line))) {
-            state.SkipWithError("a copy not recognised");
-            break;
-        }
-        ++i;
-    }
-}
-BENCHMARK(peer_update_copy);
-
-// The same copy as it was handled before peer_update_copy: checked, then refused by merge.
-void peer_update_copy_parsed(benchmark::State& state) {
+// herd: the same update comes by two links). `dropped`: found in the store and dropped unparsed
+// (peer_link::handle). `parsed`: as before that, checked and then refused by merge.
+void peer_update_copy(benchmark::State& state, bool parsed) {
     const std::vector<std::string> lines = flooded_lines();
     store::location_store store = store_that_heard(lines);
     std::size_t i = 0;
     for (auto _ : state) {
         const std::string& line = lines[i % lines.size()];
-        const auto update = peer::parse_at_line(line);
-        if (store.merge(update->record, update->client_id)) {
-            state.SkipWithError("a copy changed the store");
+        bool taken_for_new = false;
+        if (parsed) {
+            const auto update = peer::parse_at_line(line);
+            taken_for_new = store.merge(update->record, update->client_id);
+        } else {
+            taken_for_new = !store.holds(line, protocol::at_line_client_id(line));
+        }
+        if (taken_for_new) {
+            state.SkipWithError("a copy taken for a new record");
             break;
         }
         ++i;
     }
 }
-BENCHMARK(peer_update_copy_parsed);
+BENCHMARK_CAPTURE(peer_update_copy, dropped, false);
+BENCHMARK_CAPTURE(peer_update_copy, parsed, true);
 
 // One entry of a member's log as a client line makes it (member_logger::traffic: laid out
 // straight into the batched file writer's batch), into a file under /tmp.
