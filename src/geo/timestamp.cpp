@@ -3,6 +3,7 @@
 #include <chrono>
 #include <limits>
 
+#include "common/append_decimal.hpp"
 #include "common/byte_words.hpp"
 
 namespace herd::geo {
@@ -94,7 +95,7 @@ namespace {
 
 // `S.NNNNNNNNN` for a magnitude in nanoseconds.
 void append_seconds(std::string& out, std::uint64_t magnitude) {
-    out += std::to_string(magnitude / ns_per_second);
+    append_decimal(out, magnitude / ns_per_second);
     out += '.';
     std::uint64_t fraction = magnitude % ns_per_second;
     char digits[9];

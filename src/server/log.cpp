@@ -1,7 +1,5 @@
 #include "server/log.hpp"
 
-#include <array>
-#include <charconv>
 #include <filesystem>
 #include <stdexcept>
 
@@ -9,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/append_decimal.hpp"
 #include "server/batched_file_sink.hpp"
 
 namespace herd::server {
@@ -27,8 +26,7 @@ void member_logger::traffic(std::uint64_t client, char direction, std::string_vi
     file_->append_entry(name(), [&](std::string& batch) {
         traffic_layout_.append_header(now, name(), spdlog::level::info, batch);
         batch += "client ";
-        std::array<char, 20> digits{};
-        batch.append(digits.data(), std::to_chars(digits.data(), digits.data() + digits.size(), client).ptr);
+        append_decimal(batch, client);
         batch += ' ';
         batch += direction;
         batch += ' ';

@@ -4,7 +4,9 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <type_traits>
 
 #include <spdlog/common.h>
 #include <spdlog/formatter.h>
@@ -32,7 +34,7 @@ public:
         if (second.count() != cached_second_) {
             cache_prefix(second.count());
         }
-        dest.append(cached_prefix_.data(), cached_prefix_.data() + cached_prefix_bytes_);
+        append_bytes(dest, std::string_view(cached_prefix_.data(), cached_prefix_bytes_));
         auto micros = static_cast<std::uint32_t>((since_epoch - second).count());
         char digits[8];
         for (int i = 5; i >= 0; --i) {
@@ -41,15 +43,25 @@ public:
         }
         digits[6] = 'Z';
         digits[7] = ' ';
-        dest.append(digits, digits + 8);
-        dest.append(logger.data(), logger.data() + logger.size());
+        append_bytes(dest, std::string_view(digits, sizeof digits));
+        append_bytes(dest, logger);
         dest.push_back(' ');
         const spdlog::string_view_t name = spdlog::level::to_string_view(level);
-        dest.append(name.data(), name.data() + name.size());
+        append_bytes(dest, std::string_view(name.data(), name.size()));
         dest.push_back(' ');
     }
 
 private:
+    template <typename Buffer>
+    static void append_bytes(Buffer& dest, std::string_view bytes) {
+        if constexpr (std::is_same_v<Buffer, std::string>) {
+            // Not append(first, last): libstdc++ takes that through the general replace().
+            dest.append(bytes.data(), bytes.size());
+        } else {
+            dest.append(bytes.data(), bytes.data() + bytes.size());
+        }
+    }
+
     // Formats `YYYY-MM-DDTHH:MM:SS.` for `second` into cached_prefix_.
     void cache_prefix(std::int64_t second);
 
