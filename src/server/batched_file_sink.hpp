@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstddef>
 #include <mutex>
+#include <semaphore>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -11,7 +12,6 @@
 #include <spdlog/sinks/base_sink.h>
 
 #include "server/appended_file_trimmer.hpp"
-#include "server/posix_semaphore.hpp"
 
 namespace herd::server {
 
@@ -100,7 +100,7 @@ private:
     std::atomic<bool> flush_wanted_{false};  // take pending_ after the batch in hand
     std::atomic<bool> batch_waiting_{false}; // a full batch waits: take it after the one in hand
     std::atomic<bool> stopping_{false};
-    posix_semaphore ready_;              // released when there is work for the writer
+    std::counting_semaphore<> ready_{0}; // released when there is work for the writer
     bool write_failed_ = false;          // the writer's alone
     std::thread writer_;                 // started last: uses everything above
 };
