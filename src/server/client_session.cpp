@@ -4,8 +4,6 @@
 #include <tuple>
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
@@ -68,7 +66,7 @@ asio::awaitable<void> client_session::run() {
     log_.info("client {} connected from {}:{}", id_, peer.address().to_string(), peer.port());
     socket_.non_blocking(true, ec); // flush() writes at once what the socket takes
     touch();
-    asio::co_spawn(socket_.get_executor(), watch_idle(), asio::detached);
+    arm_watchdog();
 
     std::string reason = "closed by client";
     while (!stopping_) {
@@ -207,24 +205,29 @@ asio::awaitable<bool> client_session::flush() {
     co_return !error;
 }
 
-asio::awaitable<void> client_session::watch_idle() {
-    const auto self = shared_from_this();
-    while (socket_.is_open()) {
-        idle_timer_.expires_at(deadline_);
-        co_await idle_timer_.async_wait(use_tuple);
-        if (socket_.is_open() && std::chrono::steady_clock::now() >= deadline_) {
-            if (writing_) {
-                log_.warn("client {} not reading: reply not taken within {} ms (limits.send_timeout_ms): closing",
-                          id_, limits_.send_timeout.count());
-            } else if (line_started_) {
-                log_.warn("client {} too slow: line not finished within {} ms (limits.line_timeout_ms): closing", id_,
-                          limits_.line_timeout.count());
-            } else {
-                log_.info("client {} idle for {} ms: closing", id_, limits_.idle_timeout.count());
-            }
-            close();
-        }
+void client_session::arm_watchdog() {
+    idle_timer_.expires_at(deadline_);
+    idle_timer_.async_wait([self = shared_from_this()](const boost::system::error_code&) { self->on_watchdog(); });
+}
+
+void client_session::on_watchdog() {
+    if (!socket_.is_open()) {
+        return; // closed, or handed over to the peer hub
     }
+    if (std::chrono::steady_clock::now() < deadline_) {
+        arm_watchdog(); // the deadline moved (touch() cancels the wait when it comes nearer)
+        return;
+    }
+    if (writing_) {
+        log_.warn("client {} not reading: reply not taken within {} ms (limits.send_timeout_ms): closing", id_,
+                  limits_.send_timeout.count());
+    } else if (line_started_) {
+        log_.warn("client {} too slow: line not finished within {} ms (limits.line_timeout_ms): closing", id_,
+                  limits_.line_timeout.count());
+    } else {
+        log_.info("client {} idle for {} ms: closing", id_, limits_.idle_timeout.count());
+    }
+    close();
 }
 
 } // namespace herd::server

@@ -52,7 +52,10 @@ private:
     boost::asio::awaitable<bool> answer_lines(bool end_of_stream);
     boost::asio::awaitable<bool> flush();
     boost::asio::awaitable<void> drain_before_close();
-    boost::asio::awaitable<void> watch_idle();
+    // The watchdog: a plain timer handler, not a coroutine, so that an idle connection does not
+    // hold a second coroutine's frames. It closes the connection once deadline_ passes.
+    void arm_watchdog();
+    void on_watchdog();
     // After a read or a write: the connection may now sit idle for limits.idle_timeout, but a
     // line begun must be finished within limits.line_timeout (against slowloris clients).
     void touch();
