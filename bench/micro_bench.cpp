@@ -5,9 +5,9 @@
 
 #include <benchmark/benchmark.h>
 
+#include "herd/peer_message.hpp"
 #include "places/json_format.hpp"
 #include "places/offline_places.hpp"
-#include "herd/peer_message.hpp"
 #include "protocol/command.hpp"
 #include "protocol/line_splitter.hpp"
 #include "protocol/reply.hpp"
@@ -100,15 +100,14 @@ std::vector<std::string> flooded_lines() {
 store::location_store store_that_heard(const std::vector<std::string>& lines) {
     store::location_store store;
     for (const std::string& line : lines) {
-        const auto update = peer::parse_at_line(line);
-        store.merge(update->record, update->client_id);
+        store.merge(peer::parse_at_line(line)->record);
     }
     return store;
 }
 
-// What a neighbour does with each new update it hears (peer_link::handle): look the client up
-// for a copy of the kept record, then check the AT line and merge it. Each update is newer
-// than the last.
+// What a neighbour does with each new update it hears (peer_link::take_lines and handle): find
+// and hash its client ID, look the client up for a copy of the kept record, then check the AT
+// line and merge it. Each update is newer than the last.
 void peer_update(benchmark::State& state) {
     std::vector<std::string> lines = flooded_lines();
     store::location_store store;
@@ -116,12 +115,13 @@ void peer_update(benchmark::State& state) {
     for (auto _ : state) {
         std::string& line = lines[i % lines.size()];
         one_second_later(line); // newer each lap
-        if (store.holds(line, protocol::at_line_client_id(line))) {
+        const store::client_key client = store::location_store::key_of(protocol::at_line_client_id(line));
+        if (store.holds(line, client)) {
             state.SkipWithError("a new update taken for a copy");
             break;
         }
         const auto update = peer::parse_at_line(line);
-        if (!store.merge(update->record, update->client_id)) {
+        if (!store.merge(update->record, client)) {
             state.SkipWithError("a merge kept the older record");
             break;
         }
@@ -142,9 +142,9 @@ void peer_update_copy(benchmark::State& state, bool parsed) {
         bool taken_for_new = false;
         if (parsed) {
             const auto update = peer::parse_at_line(line);
-            taken_for_new = store.merge(update->record, update->client_id);
+            taken_for_new = store.merge(update->record, store::location_store::key_of(update->client_id));
         } else {
-            taken_for_new = !store.holds(line, protocol::at_line_client_id(line));
+            taken_for_new = !store.holds(line, store::location_store::key_of(protocol::at_line_client_id(line)));
         }
         if (taken_for_new) {
             state.SkipWithError("a copy taken for a new record");

@@ -36,8 +36,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         herd::store::kept_record::write(block.data(), update->record, update->client_id);
         const herd::store::kept_record kept(block.data());
         // The position was only checked (is_iso6709), never converted: it must parse.
-        const auto parsed = herd::geo::parse_iso6709(
-            herd::protocol::at_line_field(line, herd::protocol::at_location_field));
+        const auto parsed =
+            herd::geo::parse_iso6709(herd::protocol::at_line_field(line, herd::protocol::at_location_field));
         if (!parsed || kept.at_line() != line || kept.client_id() != update->record.client_id() ||
             kept.client_time_ns() != update->record.client_time_ns) {
             __builtin_trap();
@@ -45,8 +45,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         // Once kept, the same line is a copy the link drops unparsed: merging it again would
         // change nothing.
         herd::store::location_store store;
-        if (!store.merge(update->record, update->client_id) || !store.holds(line, client_id) ||
-            store.merge(update->record, update->client_id)) {
+        const herd::store::client_key client = herd::store::location_store::key_of(client_id);
+        if (!store.merge(update->record, client) || !store.holds(line, client) || store.merge(update->record, client)) {
             __builtin_trap();
         }
     }

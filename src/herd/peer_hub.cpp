@@ -1,8 +1,8 @@
 #include "herd/peer_hub.hpp"
 
 #include <chrono>
-#include <utility>
 #include <stdexcept>
+#include <utility>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -66,8 +66,7 @@ asio::awaitable<bool> write_all(tcp::socket& socket, const std::string& bytes) {
 peer_hub::peer_hub(asio::any_io_executor executor, const config::herd_config& config, const std::string& self,
                    std::string secret, store::location_store& store, spdlog::logger& log)
     : executor_(std::move(executor)), config_(config), self_(config.server(self)), secret_(std::move(secret)),
-      store_(store), log_(log),
-      peer_acceptor_(executor_) {}
+      store_(store), log_(log), peer_acceptor_(executor_) {}
 
 void peer_hub::start() {
     if (self_.peer_port != 0) {
@@ -99,9 +98,9 @@ void peer_hub::flood(std::string_view at_line, const peer_link* except) {
     }
 }
 
-void peer_hub::on_update(peer_link& from, update received) {
-    if (store_.merge(received.record, received.client_id)) {
-        flood(received.record.at_line, &from);
+void peer_hub::on_update(peer_link& from, store::record_ref record, const store::client_key& client) {
+    if (store_.merge(record, client)) {
+        flood(record.at_line, &from);
     }
 }
 
@@ -175,7 +174,8 @@ asio::awaitable<std::string> peer_hub::dial_once(const config::server_config& ta
             log_.warn("link with {}: it failed authentication (is the herd secret the same?)", target.name);
             co_return "handshake failed: the neighbour failed authentication";
         }
-        if (!co_await write_all(socket, format_proof(dialer_proof(secret_, self_.name, target.name, nonce, asked->nonce)))) {
+        if (!co_await write_all(socket,
+                                format_proof(dialer_proof(secret_, self_.name, target.name, nonce, asked->nonce)))) {
             co_return "handshake failed: write";
         }
         line = co_await read_line(socket, rest);
@@ -264,8 +264,8 @@ asio::awaitable<void> peer_hub::accept_handshake(tcp::socket socket, std::string
         co_await refuse("authentication failed", **answer);
         co_return;
     }
-    const auto sent = co_await with_deadline(write_all(socket, format_welcome(self_.name)),
-                                             config_.limits.peer_connect_timeout);
+    const auto sent =
+        co_await with_deadline(write_all(socket, format_welcome(self_.name)), config_.limits.peer_connect_timeout);
     if (!sent || !*sent) {
         log_.info("link with {}: handshake failed: could not answer", neighbour);
         co_return;

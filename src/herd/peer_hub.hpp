@@ -41,7 +41,7 @@ public:
     // Sends a record the store just accepted to every linked neighbour but `except`.
     void flood(std::string_view at_line, const peer_link* except);
 
-    void on_update(peer_link& from, update received) override;
+    void on_update(peer_link& from, store::record_ref record, const store::client_key& client) override;
 
 private:
     boost::asio::awaitable<void> dial_loop(std::string neighbour);

@@ -22,8 +22,8 @@ using steady = std::chrono::steady_clock;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t catch_up_batch_bytes = 64 * 1024;
 // A burst can grow a link's send buffers to limits.peer_queue_bytes, and a long line its
-// input buffer; once they are empty again, a link keeps no more than this of each. (Below it, they are kept: a busy link would otherwise
-// allocate them again and again.)
+// input buffer; once they are empty again, a link keeps no more than this of each. (Below it, they are kept: a busy
+// link would otherwise allocate them again and again.)
 constexpr std::size_t idle_buffer_bytes = 1 << 20;
 // The longest AT line any member may flood: an IAMAT as long as the largest client line limit
 // a configuration allows, plus AT, an origin of at most 64 bytes and a 21-byte difference
@@ -36,8 +36,8 @@ peer_link::peer_link(asio::ip::tcp::socket socket, std::string neighbour, std::s
                      const store::location_store& store, link_events& events, const config::limits_config& limits,
                      spdlog::logger& log)
     : socket_(std::move(socket)), neighbour_(std::move(neighbour)), store_(store), events_(events), limits_(limits),
-      log_(log), splitter_(max_peer_line_bytes), wake_(socket_.get_executor()),
-      keepalive_(socket_.get_executor()), last_sent_(steady::now()), last_received_(steady::now()) {
+      log_(log), splitter_(max_peer_line_bytes), wake_(socket_.get_executor()), keepalive_(socket_.get_executor()),
+      last_sent_(steady::now()), last_received_(steady::now()) {
     splitter_.feed(pending_input);
     std::vector<std::uint64_t> digests(store::location_store::bucket_count);
     for (std::size_t b = 0; b < digests.size(); ++b) {
@@ -100,12 +100,12 @@ void peer_link::take_lines() {
     // those only after this returns, by when `ahead` is handled.)
     struct received_line {
         std::string_view line;
-        std::string_view client_id; // of an update, else empty
+        store::client_key client; // of an update, else an empty ID
     };
     std::optional<received_line> ahead;
     const auto handle_ahead = [&] {
         if (ahead && !closed_) {
-            handle(ahead->line, ahead->client_id);
+            handle(ahead->line, ahead->client);
         }
         ahead.reset();
     };
@@ -121,17 +121,19 @@ void peer_link::take_lines() {
             return;
         }
         const std::string_view client_id = protocol::at_line_client_id(line);
+        store::client_key client;
         if (!client_id.empty()) {
-            store_.prefetch(client_id);
+            client = store::location_store::key_of(client_id);
+            store_.prefetch(client);
         }
         handle_ahead();
-        ahead.emplace(received_line{line, client_id});
+        ahead.emplace(received_line{line, client});
     }
     handle_ahead();
 }
 
-void peer_link::handle(std::string_view line, std::string_view client_id) {
-    if (!client_id.empty() && store_.holds(line, client_id)) {
+void peer_link::handle(std::string_view line, const store::client_key& client) {
+    if (!client.id.empty() && store_.holds(line, client)) {
         // The record this member keeps, byte for byte: most often the copy of an update that
         // came first by another link. It was checked when it was kept, and merging it would
         // change nothing, so it is not parsed (half of a neighbour's updates are such copies).
@@ -141,7 +143,9 @@ void peer_link::handle(std::string_view line, std::string_view client_id) {
     message received = parse_message(line);
     if (auto* u = std::get_if<update>(&received)) {
         log_update(line);
-        events_.on_update(*this, std::move(*u));
+        // The ID parse_message found is the field at_line_client_id found (the fuzz test checks
+        // it), so `client` is its key.
+        events_.on_update(*this, u->record, client);
     } else if (const auto* d = std::get_if<digest>(&received)) {
         compare_digests(d->hex);
     } else if (!std::holds_alternative<ping>(received)) {

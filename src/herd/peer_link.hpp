@@ -24,9 +24,10 @@ class peer_link;
 class link_events {
 public:
     // A valid update arrived from `from`'s neighbour (not called for a line that is the record
-    // the store keeps, byte for byte: the link drops those). It views the link's read buffer:
-    // valid only during the call (copy what must outlive it).
-    virtual void on_update(peer_link& from, update received) = 0;
+    // the store keeps, byte for byte: the link drops those); `client` is the key of its client
+    // ID. Both view the link's read buffer: valid only during the call (copy what must outlive
+    // it).
+    virtual void on_update(peer_link& from, store::record_ref record, const store::client_key& client) = 0;
 
 protected:
     ~link_events() = default;
@@ -59,8 +60,9 @@ private:
     boost::asio::awaitable<void> write_loop();
     boost::asio::awaitable<void> keepalive_loop();
     void take_lines();
-    // Acts on one received line; `client_id` is protocol::at_line_client_id(line).
-    void handle(std::string_view line, std::string_view client_id);
+    // Acts on one received line; `client` is the key of protocol::at_line_client_id(line) (an
+    // empty ID when the line is no update).
+    void handle(std::string_view line, const store::client_key& client);
     // Logs an update heard (at debug: the bulk of a busy member's log).
     void log_update(std::string_view line);
     void fill_catch_up();
@@ -76,8 +78,8 @@ private:
     const config::limits_config& limits_;
     spdlog::logger& log_;
     protocol::line_splitter splitter_;
-    std::string queue_;          // bytes waiting for the next write
-    std::string writing_;        // bytes of the write in flight
+    std::string queue_;                                                 // bytes waiting for the next write
+    std::string writing_;                                               // bytes of the write in flight
     std::bitset<store::location_store::bucket_count> catch_up_buckets_; // whose digests differed
     std::size_t catch_up_slot_ = 0; // the next store slot to send, if in such a bucket
     boost::asio::steady_timer wake_;

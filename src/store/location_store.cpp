@@ -41,8 +41,12 @@ std::size_t location_store::bucket_of(std::string_view client_id) {
     return bucket_of_hash(digest_hash(client_id));
 }
 
-std::optional<std::uint32_t> location_store::find_slot(std::string_view client_id, std::uint64_t hash) const {
-    return index_.find(client_id, hash, [this](std::uint32_t slot) { return this->slot(slot).client_id(); });
+client_key location_store::key_of(std::string_view client_id) {
+    return {client_id, digest_hash(client_id)};
+}
+
+std::optional<std::uint32_t> location_store::find_slot(const client_key& client) const {
+    return index_.find(client.id, client.hash, [this](std::uint32_t slot) { return this->slot(slot).client_id(); });
 }
 
 record_arena::ref location_store::keep(record_ref record, std::string_view client_id) {
@@ -51,15 +55,14 @@ record_arena::ref location_store::keep(record_ref record, std::string_view clien
     return block;
 }
 
-bool location_store::merge(record_ref record, std::string_view client_id) {
-    const std::uint64_t hash = digest_hash(client_id); // one hash for the bucket and the index
-    const std::size_t bucket = bucket_of_hash(hash);
-    const auto found = find_slot(client_id, hash);
+bool location_store::merge(record_ref record, const client_key& client) {
+    const std::size_t bucket = bucket_of_hash(client.hash); // one hash for the bucket and the index
+    const auto found = find_slot(client);
     if (!found) {
         const auto slot = static_cast<std::uint32_t>(slots_.size());
-        slots_.push_back(keep(record, client_id));
+        slots_.push_back(keep(record, client.id));
         slot_buckets_.push_back(static_cast<std::uint8_t>(bucket));
-        index_.insert(hash, slot);
+        index_.insert(client.hash, slot);
         digests_[bucket] ^= digest_hash(record.at_line);
         return true;
     }
@@ -71,25 +74,27 @@ bool location_store::merge(record_ref record, std::string_view client_id) {
     record_arena::ref& block = slots_[*found];
     const std::size_t kept_bytes = kept.block_bytes();
     if (record_arena::same_room(kept_bytes, kept_record::block_bytes(record))) {
-        kept_record::write(arena_.data(block), record, client_id); // in place
+        kept_record::write(arena_.data(block), record, client.id); // in place
     } else {
         const record_arena::ref replaced = block;
-        block = keep(record, client_id);
+        block = keep(record, client.id);
         arena_.release(replaced, kept_bytes);
     }
     return true;
 }
 
-void location_store::prefetch(std::string_view client_id) const { index_.prefetch(digest_hash(client_id)); }
+void location_store::prefetch(const client_key& client) const {
+    index_.prefetch(client.hash);
+}
 
 std::optional<kept_record> location_store::find(std::string_view client_id) const {
-    const auto found = find_slot(client_id, digest_hash(client_id));
+    const auto found = find_slot(key_of(client_id));
     return found ? std::optional<kept_record>(slot(*found)) : std::nullopt;
 }
 
-bool location_store::holds(std::string_view at_line, std::string_view client_id) const {
-    const auto kept = find(client_id);
-    return kept && kept->at_line() == at_line;
+bool location_store::holds(std::string_view at_line, const client_key& client) const {
+    const auto found = find_slot(client);
+    return found && slot(*found).at_line() == at_line;
 }
 
 } // namespace herd::store

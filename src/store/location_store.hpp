@@ -14,6 +14,13 @@
 
 namespace herd::store {
 
+// A client ID with its hash, so that the several look-ups of one received update (prefetch,
+// holds, merge) hash the ID once. Make one with location_store::key_of().
+struct client_key {
+    std::string_view id;
+    std::uint64_t hash = 0;
+};
+
 // Client ID -> newest record. Records never move between slots: slot i holds the same
 // client for the store's lifetime, so a reader can walk slots 0..size() across awaits
 // (a link's catch-up does) while records are added and replaced. A record costs its block in
@@ -21,23 +28,26 @@ namespace herd::store {
 // and 10-20 for the index. Not thread-safe: owned by one event loop.
 class location_store {
 public:
+    // The key of `client_id` (a view: it must outlive the key's use).
+    static client_key key_of(std::string_view client_id);
+
     // Keeps a copy of `record` (for the client its AT line names) when the client is unknown
     // or it supersedes the kept one. Returns true when the store changed. `record.client_time_ns`
-    // must be the time its AT line carries (as parsing the line gives). `client_id` is
-    // record.client_id(), a view into record.at_line, for a caller that has split the line.
-    bool merge(record_ref record, std::string_view client_id);
-    bool merge(record_ref record) { return merge(record, record.client_id()); }
+    // must be the time its AT line carries (as parsing the line gives). `client` is the key of
+    // record.client_id(), for a caller that has found it already.
+    bool merge(record_ref record, const client_key& client);
+    bool merge(record_ref record) { return merge(record, key_of(record.client_id())); }
 
     // The kept record, or nothing. Valid until the next merge().
     std::optional<kept_record> find(std::string_view client_id) const;
 
-    // True when the record kept for `client_id` is `at_line`, byte for byte: merging it again
+    // True when the record kept for `client` is `at_line`, byte for byte: merging it again
     // would change nothing. Cheaper than checking the line first (kept lines were checked).
-    bool holds(std::string_view at_line, std::string_view client_id) const;
+    bool holds(std::string_view at_line, const client_key& client) const;
 
-    // Starts fetching the index entry a merge or find of `client_id` reads first, so that a
+    // Starts fetching the index entry a merge or holds of `client` reads first, so that a
     // caller with other work to do before it (the next line of a batch) does not wait for it.
-    void prefetch(std::string_view client_id) const;
+    void prefetch(const client_key& client) const;
 
     std::size_t size() const { return slots_.size(); }
 
@@ -58,15 +68,15 @@ private:
     static std::size_t bucket_of_hash(std::uint64_t id_hash) {
         return static_cast<std::size_t>(id_hash % bucket_count);
     }
-    // The slot of `client_id`, whose hash is `hash`, or nothing.
-    std::optional<std::uint32_t> find_slot(std::string_view client_id, std::uint64_t hash) const;
+    // The slot of `client`, or nothing.
+    std::optional<std::uint32_t> find_slot(const client_key& client) const;
     // A block in the arena holding `record`.
     record_arena::ref keep(record_ref record, std::string_view client_id);
 
     client_index index_;
     record_arena arena_;
-    std::vector<record_arena::ref> slots_;     // slot -> the record's block
-    std::vector<std::uint8_t> slot_buckets_;   // slot -> the record's bucket
+    std::vector<record_arena::ref> slots_;   // slot -> the record's block
+    std::vector<std::uint8_t> slot_buckets_; // slot -> the record's bucket
     std::array<std::uint64_t, bucket_count> digests_{};
 };
 static_assert(location_store::bucket_count <= 256, "a slot's bucket is one byte");

@@ -29,13 +29,13 @@ TEST(location_store, keeps_the_first_record) {
 // no entries then, and a prefetch must not touch any.
 TEST(location_store, prefetch_is_harmless_on_an_empty_store_and_changes_nothing) {
     location_store store;
-    store.prefetch("nobody");
+    store.prefetch(location_store::key_of("nobody"));
     EXPECT_FALSE(store.find("nobody"));
     const auto first = record("Bona", 1);
-    store.prefetch(first.client_id());
+    store.prefetch(location_store::key_of(first.client_id()));
     EXPECT_TRUE(store.merge(first));
-    store.prefetch(first.client_id());
-    store.prefetch("nobody");
+    store.prefetch(location_store::key_of(first.client_id()));
+    store.prefetch(location_store::key_of("nobody"));
     ASSERT_TRUE(store.find("k"));
     EXPECT_EQ(store.find("k")->at_line(), first.at_line);
     EXPECT_EQ(store.size(), 1u);
@@ -68,20 +68,21 @@ TEST(location_store, an_identical_record_changes_nothing) {
 // A link drops a copy of the kept record unparsed: holds() must be true for exactly that line.
 TEST(location_store, holds_only_the_kept_line_byte_for_byte) {
     location_store store;
+    const client_key k = location_store::key_of("k");
     const auto kept = record("Bona", 5, "k +1+1");
-    EXPECT_FALSE(store.holds(kept.at_line, "k")); // nothing kept yet
+    EXPECT_FALSE(store.holds(kept.at_line, k)); // nothing kept yet
     store.merge(kept);
-    EXPECT_TRUE(store.holds(kept.at_line, "k"));
-    EXPECT_FALSE(store.holds(kept.at_line, "other")); // another client's entry
-    EXPECT_FALSE(store.holds(record("Bona", 6, "k +1+1").at_line, "k"));   // newer
-    EXPECT_FALSE(store.holds(record("Bona", 4, "k +1+1").at_line, "k"));   // older
-    EXPECT_FALSE(store.holds(record("Bona", 5, "k +2+2").at_line, "k"));   // same time, elsewhere
-    EXPECT_FALSE(store.holds(record("Bona", 5, "k +1+1").at_line + " ", "k")); // one byte more
-    EXPECT_FALSE(store.holds(kept.at_line.substr(0, kept.at_line.size() - 1), "k")); // one less
+    EXPECT_TRUE(store.holds(kept.at_line, k));
+    EXPECT_FALSE(store.holds(kept.at_line, location_store::key_of("other")));      // another client's entry
+    EXPECT_FALSE(store.holds(record("Bona", 6, "k +1+1").at_line, k));             // newer
+    EXPECT_FALSE(store.holds(record("Bona", 4, "k +1+1").at_line, k));             // older
+    EXPECT_FALSE(store.holds(record("Bona", 5, "k +2+2").at_line, k));             // same time, elsewhere
+    EXPECT_FALSE(store.holds(record("Bona", 5, "k +1+1").at_line + " ", k));       // one byte more
+    EXPECT_FALSE(store.holds(kept.at_line.substr(0, kept.at_line.size() - 1), k)); // one less
     const auto newer = record("Clark", 6, "k +1+1");
     store.merge(newer);
-    EXPECT_FALSE(store.holds(kept.at_line, "k")); // replaced
-    EXPECT_TRUE(store.holds(newer.at_line, "k"));
+    EXPECT_FALSE(store.holds(kept.at_line, k)); // replaced
+    EXPECT_TRUE(store.holds(newer.at_line, k));
 }
 
 TEST(location_store, every_arrival_order_converges_to_the_same_record) {
@@ -150,8 +151,8 @@ TEST(location_store, buckets_and_digests_are_the_peer_protocols_hash) {
         std::uint64_t digest;
         geo::nanoseconds time;
     } pinned[] = {
-        {"AT Clark +0.263873386 kiwi.cs.ucla.edu +34.068930-118.445127 1621464827.959498503", 30,
-         0xcc5d06e5c7d77385ull, 1621464827959498503},
+        {"AT Clark +0.263873386 kiwi.cs.ucla.edu +34.068930-118.445127 1621464827.959498503", 30, 0xcc5d06e5c7d77385ull,
+         1621464827959498503},
         {"AT B +0.000000001 k +1+1 1", 177, 0xb1ab2bd736511502ull, second},
     };
     for (const auto& p : pinned) {
