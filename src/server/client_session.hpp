@@ -22,8 +22,8 @@ namespace herd::server {
 // One client connection: reads lines, answers each in order (one write per batch of lines
 // read together, or per limits.max_output_bytes of replies), answers a final unterminated
 // line at end of stream, enforces the line limit, the idle timeout and the send timeout (a
-// client that does not read is not read from, then dropped). Runs as coroutines on the
-// member's event loop.
+// client that does not read is not read from, then dropped). Runs as a coroutine on the
+// member's event loop, with a timer handler as its watchdog.
 class client_session : public std::enable_shared_from_this<client_session> {
 public:
     // Takes a connection whose first line opened a peer handshake: the socket, that line,

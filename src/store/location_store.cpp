@@ -1,5 +1,7 @@
 #include "store/location_store.hpp"
 
+#include <cassert>
+
 #include "common/byte_words.hpp"
 
 namespace herd::store {
@@ -56,6 +58,9 @@ record_arena::ref location_store::keep(record_ref record, std::string_view clien
 }
 
 bool location_store::merge(record_ref record, const client_key& client) {
+    assert(client.id.data() >= record.at_line.data() &&
+           client.id.data() + client.id.size() <= record.at_line.data() + record.at_line.size());
+    assert(client.hash == digest_hash(client.id));
     const std::size_t bucket = bucket_of_hash(client.hash); // one hash for the bucket and the index
     const auto found = find_slot(client);
     if (!found) {

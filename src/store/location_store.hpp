@@ -34,7 +34,8 @@ public:
     // Keeps a copy of `record` (for the client its AT line names) when the client is unknown
     // or it supersedes the kept one. Returns true when the store changed. `record.client_time_ns`
     // must be the time its AT line carries (as parsing the line gives). `client` is the key of
-    // record.client_id(), for a caller that has found it already.
+    // record.client_id(), for a caller that has found it already: its ID must view that field
+    // of record.at_line, not a copy.
     bool merge(record_ref record, const client_key& client);
     bool merge(record_ref record) { return merge(record, key_of(record.client_id())); }
 
