@@ -43,13 +43,12 @@ batched_file_sink::~batched_file_sink() {
 }
 
 void batched_file_sink::sink_it_(const spdlog::details::log_msg& msg) {
-    if (!admit_locked(std::string_view(msg.logger_name.data(), msg.logger_name.size()))) {
-        return;
-    }
-    spdlog::memory_buf_t formatted;
-    formatter_->format(msg, formatted);
-    pending_.append(formatted.data(), formatted.size());
-    entry_appended_locked();
+    const auto write = [&](std::string& batch) {
+        spdlog::memory_buf_t formatted;
+        formatter_->format(msg, formatted);
+        batch.append(formatted.data(), formatted.size());
+    };
+    append_locked(std::string_view(msg.logger_name.data(), msg.logger_name.size()), write);
 }
 
 bool batched_file_sink::admit_locked(std::string_view logger_name) {

@@ -52,6 +52,21 @@ public:
     template <typename Write>
     void append_entry(std::string_view logger_name, Write&& write) {
         const std::lock_guard lock(mutex_);
+        append_locked(logger_name, write);
+    }
+
+protected:
+    void sink_it_(const spdlog::details::log_msg& msg) override;
+    // Hands what waits to the writer now; does not wait for the write.
+    void flush_() override;
+
+private:
+    // With mutex_ held: the one way an entry gets into the batch, for spdlog's entries
+    // (sink_it_) and direct ones (append_entry) alike. `write(pending_)` appends it, unless
+    // the file is not keeping up (then it is dropped and counted); if `write` throws, what it
+    // appended is taken back. Hands a full batch to the writer.
+    template <typename Write>
+    void append_locked(std::string_view logger_name, Write& write) {
         if (!admit_locked(logger_name)) {
             return;
         }
@@ -64,13 +79,6 @@ public:
         }
         entry_appended_locked();
     }
-
-protected:
-    void sink_it_(const spdlog::details::log_msg& msg) override;
-    // Hands what waits to the writer now; does not wait for the write.
-    void flush_() override;
-
-private:
     // With mutex_ held, before an entry of `logger_name`'s: false when it must be dropped
     // (counted) because the file is not keeping up. Keeps the first name it is given for the
     // note of dropped entries.
