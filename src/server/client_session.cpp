@@ -68,7 +68,9 @@ asio::awaitable<void> client_session::run() {
     touch();
     arm_watchdog();
 
-    std::string reason = "closed by client";
+    // Why the connection ended, once something other than the client ends it. (Empty until then:
+    // "closed by client" is too long for the string's inline buffer, a heap block per connection.)
+    std::string reason;
     while (!stopping_) {
         // Wait until there is something to read, then read it into the shared buffer. (Asio
         // re-arms epoll for each wait; async_read_some into a buffer of the session's own would
@@ -121,8 +123,8 @@ asio::awaitable<void> client_session::run() {
             break;
         }
     }
-    if (stopping_ && reason == "closed by client") {
-        reason = "member stopping";
+    if (reason.empty()) {
+        reason = stopping_ ? "member stopping" : "closed by client";
     }
     close();
     log_.info("client {} disconnected: {}", id_, reason);
