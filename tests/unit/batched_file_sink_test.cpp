@@ -8,8 +8,8 @@
 #include <memory>
 #include <mutex>
 #include <regex>
-#include <stdexcept>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -20,28 +20,15 @@
 #include <gtest/gtest.h>
 #include <spdlog/logger.h>
 
+#include "file_text.hpp"
+
 namespace herd::server {
 namespace {
 
 using namespace std::chrono_literals;
 
-std::string read_file(const std::string& path) {
-    std::ifstream file(path);
-    std::stringstream content;
-    content << file.rdbuf();
-    return content.str();
-}
-
-// The text of `path` once it holds `marker`, or what it holds after five seconds.
-std::string read_when_written(const std::string& path, const std::string& marker) {
-    std::string text;
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
-    while (text.find(marker) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(5ms);
-        text = read_file(path);
-    }
-    return text;
-}
+using testing_files::read_file;
+using testing_files::read_when_written;
 
 struct sink_test : testing::Test {
     std::string path = testing::TempDir() + "herd_batched_sink_" +

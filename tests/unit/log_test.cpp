@@ -2,10 +2,8 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <regex>
 #include <sstream>
-#include <thread>
 #include <vector>
 
 #include <unistd.h>
@@ -16,6 +14,8 @@
 
 #include "server/batched_file_sink.hpp"
 #include "server/log_line_formatter.hpp"
+
+#include "file_text.hpp"
 
 namespace herd::server {
 namespace {
@@ -90,20 +90,7 @@ TEST(log, line_formatter_writes_what_the_old_pattern_wrote) {
     }
 }
 
-// The text of `path` once it holds `marker` (the flush runs on the logging thread), or what
-// it holds after five seconds.
-std::string read_when_written(const std::string& path, const std::string& marker) {
-    std::string text;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (text.find(marker) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        std::ifstream file(path);
-        std::stringstream content;
-        content << file.rdbuf();
-        text = content.str();
-    }
-    return text;
-}
+using testing_files::read_when_written;
 
 TEST(log, member_logger_writes_its_file) {
     const std::string dir = testing::TempDir() + "herd_log_test";

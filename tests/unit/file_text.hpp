@@ -1,0 +1,31 @@
+#pragma once
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+
+namespace herd::testing_files {
+
+// The whole text of the file at `path` ("" when it cannot be read).
+inline std::string read_file(const std::string& path) {
+    std::ifstream file(path);
+    std::stringstream content;
+    content << file.rdbuf();
+    return content.str();
+}
+
+// The text of `path` once it holds `marker` (a log is written by a thread of its own), or
+// what it holds after five seconds.
+inline std::string read_when_written(const std::string& path, const std::string& marker) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    std::string text = read_file(path);
+    while (text.find(marker) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        text = read_file(path);
+    }
+    return text;
+}
+
+} // namespace herd::testing_files
