@@ -61,7 +61,7 @@ bool location_store::merge(record_ref record, const client_key& client) {
     assert(client.id.data() >= record.at_line.data() &&
            client.id.data() + client.id.size() <= record.at_line.data() + record.at_line.size());
     assert(client.hash == digest_hash(client.id));
-    const std::size_t bucket = bucket_of_hash(client.hash); // one hash for the bucket and the index
+    const std::size_t bucket = bucket_of_hash(client.hash); // the key's one hash: bucket and index
     const auto found = find_slot(client);
     if (!found) {
         const auto slot = static_cast<std::uint32_t>(slots_.size());
