@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <vector>
 
+#include <sys/resource.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -243,6 +245,16 @@ asio::awaitable<void> report_progress(asio::io_context& io, run_state& state) {
     state.progress_timer = nullptr;
 }
 
+// CPU time (user + system, all threads) this process has used so far.
+std::chrono::microseconds own_cpu_time() {
+    rusage usage{};
+    ::getrusage(RUSAGE_SELF, &usage);
+    const auto to_us = [](const timeval& t) {
+        return std::chrono::seconds(t.tv_sec) + std::chrono::microseconds(t.tv_usec);
+    };
+    return to_us(usage.ru_utime) + to_us(usage.ru_stime);
+}
+
 } // namespace
 
 bench_point point_of(std::size_t n) {
@@ -266,6 +278,7 @@ int run_load(const load_options& options) {
                      error.code().message().c_str());
         return 1;
     }
+    const auto cpu_before = own_cpu_time();
     state.started = steady::now();
     state.live = sockets.size();
     state.sockets.assign(sockets.size(), nullptr);
@@ -275,11 +288,14 @@ int run_load(const load_options& options) {
     asio::co_spawn(io, report_progress(io, state), asio::detached);
     io.run();
     const double seconds = std::chrono::duration<double>(state.finished - state.started).count();
+    const auto cpu_used = own_cpu_time() - cpu_before;
+    const double cpu_us_per_command =
+        state.answered > 0 ? static_cast<double>(cpu_used.count()) / static_cast<double>(state.answered) : 0.0;
     std::printf("{\"mode\":\"%s\",\"label\":\"%s\",\"connections\":%zu,\"depth\":%zu,\"ids\":%zu,\"answered\":%zu,"
-                "\"errors\":%zu,\"seconds\":%.3f,\"per_second\":%.0f,%s}\n",
+                "\"errors\":%zu,\"seconds\":%.3f,\"per_second\":%.0f,\"client_cpu_us\":%.2f,%s}\n",
                 mode_name(options.mode), options.label.c_str(), options.connections, options.depth, options.ids,
                 state.answered, state.errors, seconds, static_cast<double>(state.answered) / seconds,
-                state.latencies.json_fields().c_str());
+                cpu_us_per_command, state.latencies.json_fields().c_str());
     std::fflush(stdout);
     return state.failed_connections == 0 ? 0 : 1;
 }

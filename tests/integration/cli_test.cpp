@@ -325,6 +325,7 @@ TEST_F(cli_test, bench_load_keeps_commands_in_flight_and_reports_every_answer) {
     EXPECT_EQ(json.at("answered").as_int64(), 400);
     EXPECT_EQ(json.at("errors").as_int64(), 0);
     EXPECT_GT(json.at("per_second").to_number<double>(), 0.0);
+    EXPECT_GT(json.at("client_cpu_us").to_number<double>(), 0.0); // 400 commands cost some CPU
     EXPECT_LE(json.at("p50_us").to_number<double>(), json.at("p99_us").to_number<double>());
     EXPECT_LE(json.at("p99_us").to_number<double>(), json.at("p999_us").to_number<double>());
 
