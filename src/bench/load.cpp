@@ -13,9 +13,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <fmt/format.h>
 
 #include "bench/latency_stats.hpp"
+#include "bench/load_commands.hpp"
 #include "geo/timestamp.hpp"
 
 namespace herd::bench {
@@ -49,51 +49,6 @@ const char* mode_name(load_mode mode) {
     return "?";
 }
 
-// Appends one command for client number `n` to `out`.
-void append_command(std::string& out, const load_options& options, std::size_t n) {
-    const bench_point p = point_of(n);
-    switch (options.mode) {
-    case load_mode::iamat:
-        fmt::format_to(std::back_inserter(out), "IAMAT {}{} {:+.6f}{:+.6f} ", options.id_prefix, n, p.lat, p.lng);
-        geo::append_posix_time(out, geo::now_ns());
-        out += '\n';
-        break;
-    case load_mode::whatsat:
-        fmt::format_to(std::back_inserter(out), "WHATSAT {}{} {} {}\n", options.id_prefix, n, options.radius_km,
-                       options.bound);
-        break;
-    case load_mode::geoadd: {
-        const std::string lng = fmt::format("{:.6f}", p.lng);
-        const std::string lat = fmt::format("{:.6f}", p.lat);
-        const std::string id = fmt::format("{}{}", options.id_prefix, n);
-        fmt::format_to(std::back_inserter(out),
-                       "*5\r\n$6\r\nGEOADD\r\n$4\r\nherd\r\n${}\r\n{}\r\n${}\r\n{}\r\n${}\r\n{}\r\n", lng.size(), lng,
-                       lat.size(), lat, id.size(), id);
-        break;
-    }
-    case load_mode::idle:
-        break;
-    }
-}
-
-// The length of the first complete reply in `in` from `scan` on, or 0 when it is not all
-// there yet. `scan` is where the search for its end resumes (so a long reply is scanned once).
-std::size_t reply_length(load_mode mode, std::string_view in, std::size_t& scan) {
-    const bool framed_by_blank_line = mode == load_mode::whatsat && !in.starts_with("?");
-    const std::string_view end = framed_by_blank_line ? "\n\n" : "\n";
-    const auto at = in.find(end, scan);
-    if (at == std::string_view::npos) {
-        scan = in.size() < end.size() ? 0 : in.size() - (end.size() - 1);
-        return 0;
-    }
-    scan = 0;
-    return at + end.size();
-}
-
-bool is_error(load_mode mode, std::string_view reply) {
-    return mode == load_mode::geoadd ? !reply.starts_with(":") : reply.starts_with("?");
-}
-
 // What all connections share: the plan, the counters and the samples.
 struct run_state {
     explicit run_state(const load_options& o) : options(o) {}
@@ -122,8 +77,9 @@ struct run_state {
 
     steady::time_point deadline() const { return started + options.duration; }
 
-    bool may_issue() const {
-        return !stopping && issued < options.count && options.mode != load_mode::idle && steady::now() < deadline();
+    // Whether another command may go out at `now`.
+    bool may_issue(steady::time_point now) const {
+        return !stopping && issued < options.count && options.mode != load_mode::idle && now < deadline();
     }
 };
 
@@ -155,7 +111,7 @@ asio::awaitable<void> drive(tcp::socket socket, run_state& state, std::size_t in
             // Paced: latency counts from when the command was due, not from when it went out,
             // so a server that falls behind is not flattered (no coordinated omission).
             steady::time_point due{};
-            if (interval.count() > 0 && in_flight == 0 && state.may_issue()) {
+            if (interval.count() > 0 && in_flight == 0 && state.may_issue(steady::now())) {
                 due = on_pacing_grid(state.started, next_send);
                 pacer.expires_at(std::min(due, state.deadline()));
                 co_await pacer.async_wait(asio::use_awaitable);
@@ -164,11 +120,16 @@ asio::awaitable<void> drive(tcp::socket socket, run_state& state, std::size_t in
             out.clear();
             // Paced, one command per due time (so at most one in flight per connection).
             const bool may_send = interval.count() == 0 || due != steady::time_point{};
-            while (may_send && in_flight < options.depth && state.may_issue() &&
+            // The commands of one write go out together: one read of each clock serves them all
+            // (their IAMAT times a nanosecond apart, so that each is newer than the last).
+            const steady::time_point now = steady::now();
+            const steady::time_point sent_at = interval.count() > 0 ? due : now;
+            geo::nanoseconds client_time = may_send && options.mode == load_mode::iamat ? geo::now_ns() : 0;
+            while (may_send && in_flight < options.depth && state.may_issue(now) &&
                    (interval.count() == 0 || out.empty())) {
-                append_command(out, options, state.issued % options.ids);
+                append_command(out, options, state.issued % options.ids, client_time++);
                 ++state.issued;
-                sent[(oldest + in_flight) % options.depth] = interval.count() > 0 ? due : steady::now();
+                sent[(oldest + in_flight) % options.depth] = sent_at;
                 ++in_flight;
             }
             if (!out.empty()) {
@@ -179,13 +140,14 @@ asio::awaitable<void> drive(tcp::socket socket, run_state& state, std::size_t in
             }
             const std::size_t n = co_await socket.async_read_some(asio::buffer(chunk), asio::use_awaitable);
             in.append(chunk.data(), n);
+            const steady::time_point received_at = steady::now(); // for every reply this read completes
             for (;;) {
                 const std::string_view pending = std::string_view(in).substr(in_start);
                 const std::size_t length = reply_length(options.mode, pending, scan);
                 if (length == 0 || in_flight == 0) {
                     break;
                 }
-                state.latencies.add(steady::now() - sent[oldest]);
+                state.latencies.add(received_at - sent[oldest]);
                 state.errors += is_error(options.mode, pending.substr(0, length)) ? 1 : 0;
                 ++state.answered;
                 oldest = (oldest + 1) % options.depth;
@@ -256,10 +218,6 @@ std::chrono::microseconds own_cpu_time() {
 }
 
 } // namespace
-
-bench_point point_of(std::size_t n) {
-    return {34.0 + static_cast<double>(n % 1009) * 0.0001, -118.5 + static_cast<double>(n % 1013) * 0.0001};
-}
 
 int run_load(const load_options& options) {
     asio::io_context io(1);

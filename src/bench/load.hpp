@@ -33,14 +33,6 @@ struct load_options {
     std::string label;                          // copied into the result line
 };
 
-// The point the load generator reports for client number `n` (the same for every mode, so
-// Redis and a member store the same points): a spread around UCLA.
-struct bench_point {
-    double lat;
-    double lng;
-};
-bench_point point_of(std::size_t n);
-
 // Opens the connections (one thread, Asio), keeps `depth` commands in flight on each (or
 // paces them to `rate`), until `count` commands are answered or `duration` passes (then
 // waits 5 s at most for replies still owed, and fails the connections still waiting). Prints a
