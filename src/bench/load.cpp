@@ -1,5 +1,6 @@
 #include "bench/load.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <fmt/format.h>
 
 #include "bench/latency_stats.hpp"
 #include "bench/load_commands.hpp"
@@ -58,6 +60,7 @@ struct run_state {
     std::size_t answered = 0;
     std::size_t errors = 0;
     std::size_t failed_connections = 0;
+    client_times iamat_times;
     bool stopping = false;
     std::size_t live = 0;              // connections still running
     std::vector<tcp::socket*> sockets; // by connection, while it runs (to close them if the server stalls)
@@ -119,18 +122,17 @@ asio::awaitable<void> drive(tcp::socket socket, run_state& state, std::size_t in
             }
             out.clear();
             // Paced, one command per due time (so at most one in flight per connection).
-            const bool may_send = interval.count() == 0 || due != steady::time_point{};
-            // The commands of one write go out together: one read of each clock serves them all
-            // (their IAMAT times a nanosecond apart, so that each is newer than the last).
-            const steady::time_point now = steady::now();
-            const steady::time_point sent_at = interval.count() > 0 ? due : now;
-            geo::nanoseconds client_time = may_send && options.mode == load_mode::iamat ? geo::now_ns() : 0;
-            while (may_send && in_flight < options.depth && state.may_issue(now) &&
-                   (interval.count() == 0 || out.empty())) {
-                append_command(out, options, state.issued % options.ids, client_time++);
-                ++state.issued;
-                sent[(oldest + in_flight) % options.depth] = sent_at;
-                ++in_flight;
+            if ((interval.count() == 0 || due != steady::time_point{}) && in_flight < options.depth) {
+                // The commands of one write go out together: one read of each clock serves them all.
+                const steady::time_point now = steady::now();
+                const steady::time_point sent_at = interval.count() > 0 ? due : now;
+                const geo::nanoseconds clock = options.mode == load_mode::iamat ? geo::now_ns() : 0;
+                while (in_flight < options.depth && state.may_issue(now) && (interval.count() == 0 || out.empty())) {
+                    append_command(out, options, state.issued % options.ids, state.iamat_times.next(clock));
+                    ++state.issued;
+                    sent[(oldest + in_flight) % options.depth] = sent_at;
+                    ++in_flight;
+                }
             }
             if (!out.empty()) {
                 co_await asio::async_write(socket, asio::buffer(out), asio::use_awaitable);
@@ -139,8 +141,8 @@ asio::awaitable<void> drive(tcp::socket socket, run_state& state, std::size_t in
                 break; // nothing more to send or wait for
             }
             const std::size_t n = co_await socket.async_read_some(asio::buffer(chunk), asio::use_awaitable);
-            in.append(chunk.data(), n);
             const steady::time_point received_at = steady::now(); // for every reply this read completes
+            in.append(chunk.data(), n);
             for (;;) {
                 const std::string_view pending = std::string_view(in).substr(in_start);
                 const std::size_t length = reply_length(options.mode, pending, scan);
@@ -247,13 +249,16 @@ int run_load(const load_options& options) {
     io.run();
     const double seconds = std::chrono::duration<double>(state.finished - state.started).count();
     const auto cpu_used = own_cpu_time() - cpu_before;
-    const double cpu_us_per_command =
-        state.answered > 0 ? static_cast<double>(cpu_used.count()) / static_cast<double>(state.answered) : 0.0;
+    // null when nothing was answered (an idle run): there is no cost per command to give.
+    const std::string cpu_us_per_command =
+        state.answered > 0
+            ? fmt::format("{:.2f}", static_cast<double>(cpu_used.count()) / static_cast<double>(state.answered))
+            : "null";
     std::printf("{\"mode\":\"%s\",\"label\":\"%s\",\"connections\":%zu,\"depth\":%zu,\"ids\":%zu,\"answered\":%zu,"
-                "\"errors\":%zu,\"seconds\":%.3f,\"per_second\":%.0f,\"client_cpu_us\":%.2f,%s}\n",
+                "\"errors\":%zu,\"seconds\":%.3f,\"per_second\":%.0f,\"client_cpu_us\":%s,%s}\n",
                 mode_name(options.mode), options.label.c_str(), options.connections, options.depth, options.ids,
                 state.answered, state.errors, seconds, static_cast<double>(state.answered) / seconds,
-                cpu_us_per_command, state.latencies.json_fields().c_str());
+                cpu_us_per_command.c_str(), state.latencies.json_fields().c_str());
     std::fflush(stdout);
     return state.failed_connections == 0 ? 0 : 1;
 }

@@ -37,7 +37,9 @@ struct load_options {
 // paces them to `rate`), until `count` commands are answered or `duration` passes (then
 // waits 5 s at most for replies still owed, and fails the connections still waiting). Prints a
 // progress line to stderr each second and one JSON line to stdout: throughput, the generator's
-// own CPU time per answered command (`client_cpu_us`, user + system) and latency percentiles. Returns 0, or 1 when it could not connect or a connection failed.
+// own CPU time per answered command (`client_cpu_us`, user + system; null when none was
+// answered) and latency percentiles. Returns 0, or 1 when it could not connect or a
+// connection failed.
 int run_load(const load_options& options);
 
 } // namespace herd::bench

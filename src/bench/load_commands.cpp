@@ -28,12 +28,6 @@ std::size_t format_micro_degrees(std::array<char, 16>& buffer, std::int32_t micr
     return static_cast<std::size_t>(at + 6 - buffer.data());
 }
 
-// `n` in decimal, in `buffer`.
-std::string_view decimal(std::array<char, 20>& buffer, std::size_t n) {
-    return {buffer.data(), static_cast<std::size_t>(std::to_chars(buffer.data(), buffer.data() + buffer.size(), n).ptr -
-                                                    buffer.data())};
-}
-
 // RESP bulk string header: `$<length>\r\n`.
 void append_bulk_header(std::string& out, std::size_t length) {
     out += '$';
@@ -55,12 +49,11 @@ void append_micro_degrees(std::string& out, std::int32_t micro, bool plus) {
 
 void append_command(std::string& out, const load_options& options, std::size_t n, geo::nanoseconds time) {
     const bench_point p = point_of(n);
-    std::array<char, 20> digits{};
     switch (options.mode) {
     case load_mode::iamat:
         out += "IAMAT ";
         out += options.id_prefix;
-        out += decimal(digits, n);
+        append_decimal(out, n);
         out += ' ';
         append_micro_degrees(out, p.lat_micro, true);
         append_micro_degrees(out, p.lng_micro, true);
@@ -71,7 +64,7 @@ void append_command(std::string& out, const load_options& options, std::size_t n
     case load_mode::whatsat:
         out += "WHATSAT ";
         out += options.id_prefix;
-        out += decimal(digits, n);
+        append_decimal(out, n);
         out += ' ';
         append_decimal(out, static_cast<std::uint64_t>(options.radius_km));
         out += ' ';
@@ -87,10 +80,12 @@ void append_command(std::string& out, const load_options& options, std::size_t n
             out.append(degrees.data(), length);
             out += "\r\n";
         }
-        const std::string_view number = decimal(digits, n);
-        append_bulk_header(out, options.id_prefix.size() + number.size());
+        std::array<char, 20> digits{}; // the ID's length goes before it
+        const std::size_t number_length =
+            static_cast<std::size_t>(std::to_chars(digits.data(), digits.data() + digits.size(), n).ptr - digits.data());
+        append_bulk_header(out, options.id_prefix.size() + number_length);
         out += options.id_prefix;
-        out += number;
+        out.append(digits.data(), number_length);
         out += "\r\n";
         break;
     }

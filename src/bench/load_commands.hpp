@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -26,14 +27,30 @@ void append_micro_degrees(std::string& out, std::int32_t micro, bool plus);
 // Appends the load generator's command for client number `n` in `options.mode` (nothing for
 // idle): `IAMAT <prefix><n> <point> <time>`, `WHATSAT <prefix><n> <radius> <bound>`, or RESP
 // `GEOADD herd <lng> <lat> <prefix><n>`. `time` is the IAMAT's client time. Formats by hand:
-// the generator shares the machine with the servers it measures, so its cost is theirs.
+// the generator shares the cores with the servers it measures, so CPU it spends is taken
+// from them.
 void append_command(std::string& out, const load_options& options, std::size_t n, geo::nanoseconds time);
+
+// The client times of the generator's IAMATs: the clock's reading for their write, or a
+// nanosecond after the last time given, whichever is later. So each client's times rise (a
+// member keeps only a newer report), for the commands of one write and if the clock steps back.
+class client_times {
+public:
+    geo::nanoseconds next(geo::nanoseconds clock) {
+        last_ = std::max(clock, last_ + 1);
+        return last_;
+    }
+
+private:
+    geo::nanoseconds last_ = 0;
+};
 
 // The length of the first complete reply in `in` from `scan` on, or 0 when it is not all
 // there yet. `scan` is where the search for its end resumes (so a long reply is scanned once).
 std::size_t reply_length(load_mode mode, std::string_view in, std::size_t& scan);
 
-// True when `reply` (one whole reply) is the server's refusal: `?`, or RESP `-ERR`.
+// True when `reply` (one whole reply) is a refusal: a line starting `?`, or for GEOADD any
+// reply but a RESP integer (`:N`).
 bool is_error(load_mode mode, std::string_view reply);
 
 } // namespace herd::bench

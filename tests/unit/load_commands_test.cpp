@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <variant>
 
@@ -19,15 +20,14 @@ std::string micro_degrees(std::int32_t micro, bool plus) {
     return out;
 }
 
-TEST(load_commands, micro_degrees_print_as_printf_prints_six_decimals) {
-    EXPECT_EQ(micro_degrees(0, true), "at +0.000000");
-    EXPECT_EQ(micro_degrees(0, false), "at 0.000000");
-    EXPECT_EQ(micro_degrees(1, true), "at +0.000001");
-    EXPECT_EQ(micro_degrees(-500'000, true), "at -0.500000");
-    EXPECT_EQ(micro_degrees(34'068'930, true), "at +34.068930");
-    EXPECT_EQ(micro_degrees(-118'445'127, false), "at -118.445127");
-    EXPECT_EQ(micro_degrees(90'000'000, true), "at +90.000000");
-    EXPECT_EQ(micro_degrees(-180'000'000, true), "at -180.000000");
+TEST(load_commands, micro_degrees_print_as_fmt_prints_six_decimals) {
+    for (const std::int32_t micro : {0, 1, -1, 999'999, -999'999, 1'000'000, -1'000'000, -500'000, 34'068'930,
+                                     -118'445'127, 90'000'000, -180'000'000, std::numeric_limits<std::int32_t>::max(),
+                                     std::numeric_limits<std::int32_t>::min()}) {
+        const double degrees = static_cast<double>(micro) / 1e6;
+        EXPECT_EQ(micro_degrees(micro, true), "at " + fmt::format("{:+.6f}", degrees)) << micro;
+        EXPECT_EQ(micro_degrees(micro, false), "at " + fmt::format("{:.6f}", degrees)) << micro;
+    }
 }
 
 // The points are the ones the generator sent when it formatted doubles with fmt, so runs
@@ -53,7 +53,7 @@ load_options options_for(load_mode mode) {
     return options;
 }
 
-TEST(load_commands, an_iamat_is_a_command_a_member_accepts) {
+TEST(load_commands, an_iamat_parses_as_the_protocol_s_iamat) {
     std::string out = "before\n";
     append_command(out, options_for(load_mode::iamat), 1012, 1'700'000'000'000'000'123);
     EXPECT_EQ(out, "before\nIAMAT bench1012 +34.000300-118.398800 1700000000.000000123\n");
@@ -79,10 +79,33 @@ TEST(load_commands, a_geoadd_is_resp_with_longitude_first) {
     EXPECT_EQ(out, "*5\r\n$6\r\nGEOADD\r\n$4\r\nherd\r\n$11\r\n-118.398800\r\n$9\r\n34.000300\r\n$9\r\nbench1012\r\n");
 }
 
+// Every GEOADD is byte for byte what the generator sent when fmt formatted it.
+TEST(load_commands, geoadds_are_what_fmt_made_of_the_points) {
+    for (std::size_t n = 0; n < 20'000; n += 7) {
+        const std::string lng = fmt::format("{:.6f}", -118.5 + static_cast<double>(n % 1013) * 0.0001);
+        const std::string lat = fmt::format("{:.6f}", 34.0 + static_cast<double>(n % 1009) * 0.0001);
+        const std::string id = fmt::format("bench{}", n);
+        std::string ours;
+        append_command(ours, options_for(load_mode::geoadd), n, 0);
+        ASSERT_EQ(ours, fmt::format("*5\r\n$6\r\nGEOADD\r\n$4\r\nherd\r\n${}\r\n{}\r\n${}\r\n{}\r\n${}\r\n{}\r\n",
+                                    lng.size(), lng, lat.size(), lat, id.size(), id))
+            << "client " << n;
+    }
+}
+
 TEST(load_commands, idle_sends_nothing) {
     std::string out;
     append_command(out, options_for(load_mode::idle), 1, 0);
     EXPECT_EQ(out, "");
+}
+
+TEST(load_commands, client_times_rise_within_a_write_and_past_a_clock_step_back) {
+    client_times times;
+    EXPECT_EQ(times.next(1'000), 1'000);
+    EXPECT_EQ(times.next(1'000), 1'001); // the next command of the same write
+    EXPECT_EQ(times.next(1'002), 1'002);
+    EXPECT_EQ(times.next(500), 1'003); // the clock stepped back
+    EXPECT_EQ(times.next(9'000), 9'000);
 }
 
 TEST(load_commands, a_reply_ends_at_its_line_or_for_whatsat_at_its_blank_line) {
