@@ -19,10 +19,10 @@ std::chrono::nanoseconds latency_stats::percentile(double p) const {
     return samples_[std::clamp<std::size_t>(rank, 1, samples_.size()) - 1];
 }
 
-std::string latency_stats::json_fields() const {
+std::string latency_stats::json_fields(std::string_view prefix) const {
     const auto us = [this](double p) { return static_cast<double>(percentile(p).count()) / 1000.0; };
-    return fmt::format(R"("p50_us":{:.1f},"p99_us":{:.1f},"p999_us":{:.1f},"max_us":{:.1f})", us(50), us(99),
-                       us(99.9), us(100));
+    return fmt::format(R"("{0}p50_us":{1:.1f},"{0}p99_us":{2:.1f},"{0}p999_us":{3:.1f},"{0}max_us":{4:.1f})", prefix,
+                       us(50), us(99), us(99.9), us(100));
 }
 
 } // namespace herd::bench

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace herd::bench {
@@ -19,8 +20,9 @@ public:
     // The nearest-rank percentile (0 < p <= 100) of the samples; zero when there are none.
     std::chrono::nanoseconds percentile(double p) const;
 
-    // `"p50_us":…,"p99_us":…,"p999_us":…,"max_us":…` with microseconds to 0.1.
-    std::string json_fields() const;
+    // `"p50_us":…,"p99_us":…,"p999_us":…,"max_us":…` with microseconds to 0.1, each key
+    // after `prefix` (`"observer_p50_us"` for "observer_").
+    std::string json_fields(std::string_view prefix = "") const;
 
 private:
     mutable std::vector<std::chrono::nanoseconds> samples_;

@@ -17,8 +17,10 @@ struct propagation_options {
 };
 
 // Sends `count` IAMATs (fresh client IDs) to `from`, one at a time, and after each polls
-// `to` with `WHATSAT <id> 0 0` (no places look-up) until it knows the client. Prints a
-// progress line to stderr and one JSON line with the latency percentiles to stdout.
+// `to` with `WHATSAT <id> 0 0` (no places look-up) until it knows the client, then asks once
+// more to time one such round trip. Prints a progress line to stderr and one JSON line to
+// stdout: the percentiles of the time from sending each IAMAT until `to` showed it (an upper
+// bound: it ends with a round trip to `to`), and of the round trip alone (`observer_p50_us`...).
 // Returns 0, or 1 when a member could not be reached or an update was lost; throws
 // config_error when a member is not in the config.
 int measure_propagation(const config::herd_config& config, const propagation_options& options);

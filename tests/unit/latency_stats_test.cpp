@@ -39,5 +39,12 @@ TEST(latency_stats, one_sample_is_every_percentile) {
     EXPECT_EQ(stats.percentile(100), nanoseconds(1500));
 }
 
+TEST(latency_stats, json_keys_take_a_prefix) {
+    latency_stats stats;
+    stats.add(nanoseconds(1500));
+    EXPECT_EQ(stats.json_fields("observer_"),
+              R"("observer_p50_us":1.5,"observer_p99_us":1.5,"observer_p999_us":1.5,"observer_max_us":1.5)");
+}
+
 } // namespace
 } // namespace herd::bench
