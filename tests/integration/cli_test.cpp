@@ -410,6 +410,11 @@ TEST_F(cli_test, bench_load_refuses_a_bad_target) {
         EXPECT_EQ(bad_port.status, 2) << address;
         EXPECT_TRUE(contains(bad_port.err, "bad port")) << bad_port.err;
     }
+    for (const std::string rate : {"-1", "2e9"}) { // negative, or too fast to pace
+        const auto bad_rate = run_herd({"bench", "load", "--to", "Alpha", "--rate", rate}, dir_.path());
+        EXPECT_EQ(bad_rate.status, 2) << rate;
+        EXPECT_TRUE(contains(bad_rate.err, "--rate")) << bad_rate.err;
+    }
     const auto bad_label = run_herd({"bench", "load", "--to", "Alpha", "--label", "a\"b"}, dir_.path());
     EXPECT_EQ(bad_label.status, 2);
     EXPECT_TRUE(contains(bad_label.err, "no quotes")) << bad_label.err;
