@@ -1,32 +1,9 @@
 #include "bench/load_commands.hpp"
 
-#include <array>
-#include <charconv>
-#include <cstdlib>
-
 #include "common/append_decimal.hpp"
 
 namespace herd::bench {
 namespace {
-
-// `micro` millionths as "[-|+]D.DDDDDD" into `buffer`; returns the length.
-std::size_t format_micro_degrees(std::array<char, 16>& buffer, std::int32_t micro, bool plus) {
-    char* at = buffer.data();
-    if (micro < 0) {
-        *at++ = '-';
-    } else if (plus) {
-        *at++ = '+';
-    }
-    const auto magnitude = static_cast<std::uint32_t>(std::abs(static_cast<std::int64_t>(micro)));
-    at = std::to_chars(at, buffer.data() + buffer.size(), magnitude / 1'000'000).ptr;
-    *at++ = '.';
-    std::uint32_t fraction = magnitude % 1'000'000;
-    for (int digit = 5; digit >= 0; --digit) {
-        at[digit] = static_cast<char>('0' + fraction % 10);
-        fraction /= 10;
-    }
-    return static_cast<std::size_t>(at + 6 - buffer.data());
-}
 
 // RESP bulk string header: `$<length>\r\n`.
 void append_bulk_header(std::string& out, std::size_t length) {
@@ -43,8 +20,15 @@ bench_point point_of(std::size_t n) {
 }
 
 void append_micro_degrees(std::string& out, std::int32_t micro, bool plus) {
-    std::array<char, 16> buffer{};
-    out.append(buffer.data(), format_micro_degrees(buffer, micro, plus));
+    if (micro < 0) {
+        out += '-';
+    } else if (plus) {
+        out += '+';
+    }
+    // The magnitude as unsigned, so even the most negative value has one.
+    const std::uint64_t magnitude = micro < 0 ? 0 - static_cast<std::uint64_t>(static_cast<std::int64_t>(micro))
+                                              : static_cast<std::uint64_t>(micro);
+    append_fixed_point<6>(out, magnitude);
 }
 
 void append_command(std::string& out, const load_options& options, std::size_t n, geo::nanoseconds time) {
@@ -73,19 +57,16 @@ void append_command(std::string& out, const load_options& options, std::size_t n
         break;
     case load_mode::geoadd: {
         out += "*5\r\n$6\r\nGEOADD\r\n$4\r\nherd\r\n";
-        std::array<char, 16> degrees{};
         for (const std::int32_t micro : {p.lng_micro, p.lat_micro}) {
-            const std::size_t length = format_micro_degrees(degrees, micro, false);
-            append_bulk_header(out, length);
-            out.append(degrees.data(), length);
+            std::string degrees; // at most 12 bytes: no heap block
+            append_micro_degrees(degrees, micro, false);
+            append_bulk_header(out, degrees.size());
+            out += degrees;
             out += "\r\n";
         }
-        std::array<char, 20> digits{}; // the ID's length goes before it
-        const std::size_t number_length =
-            static_cast<std::size_t>(std::to_chars(digits.data(), digits.data() + digits.size(), n).ptr - digits.data());
-        append_bulk_header(out, options.id_prefix.size() + number_length);
+        append_bulk_header(out, options.id_prefix.size() + decimal_length(n));
         out += options.id_prefix;
-        out.append(digits.data(), number_length);
+        append_decimal(out, n);
         out += "\r\n";
         break;
     }

@@ -95,15 +95,8 @@ namespace {
 
 // `S.NNNNNNNNN` for a magnitude in nanoseconds.
 void append_seconds(std::string& out, std::uint64_t magnitude) {
-    append_decimal(out, magnitude / ns_per_second);
-    out += '.';
-    std::uint64_t fraction = magnitude % ns_per_second;
-    char digits[9];
-    for (int i = 8; i >= 0; --i) {
-        digits[i] = static_cast<char>('0' + fraction % 10);
-        fraction /= 10;
-    }
-    out.append(digits, sizeof digits);
+    static_assert(ns_per_second == 1'000'000'000);
+    append_fixed_point<9>(out, magnitude);
 }
 
 } // namespace

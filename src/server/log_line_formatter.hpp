@@ -11,6 +11,8 @@
 #include <spdlog/common.h>
 #include <spdlog/formatter.h>
 
+#include "common/append_decimal.hpp"
+
 namespace herd::server {
 
 // Formats a log entry as `2026-12-01T06:31:12.123456Z <logger> <level> <message>` and a
@@ -35,12 +37,8 @@ public:
             cache_prefix(second.count());
         }
         append_bytes(dest, std::string_view(cached_prefix_.data(), cached_prefix_bytes_));
-        auto micros = static_cast<std::uint32_t>((since_epoch - second).count());
         char digits[8];
-        for (int i = 5; i >= 0; --i) {
-            digits[i] = static_cast<char>('0' + micros % 10);
-            micros /= 10;
-        }
+        write_fixed_digits<6>(digits, static_cast<std::uint64_t>((since_epoch - second).count()));
         digits[6] = 'Z';
         digits[7] = ' ';
         append_bytes(dest, std::string_view(digits, sizeof digits));
