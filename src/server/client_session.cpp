@@ -68,8 +68,9 @@ asio::awaitable<void> client_session::run() {
     touch();
     arm_watchdog();
 
-    // Why the connection ended, once something other than the client ends it. (Empty until then:
-    // "closed by client" is too long for the string's inline buffer, a heap block per connection.)
+    // Why the connection ended, when it is an error or a limit; else empty, and the log says
+    // whether the client closed it or the member is stopping. (Those two reasons are not put
+    // in the string: "closed by client" does not fit its inline buffer, a heap block each.)
     std::string reason;
     while (!stopping_) {
         // Wait until there is something to read, then read it into the shared buffer. (Asio
@@ -123,11 +124,9 @@ asio::awaitable<void> client_session::run() {
             break;
         }
     }
-    if (reason.empty()) {
-        reason = stopping_ ? "member stopping" : "closed by client";
-    }
     close();
-    log_.info("client {} disconnected: {}", id_, reason);
+    log_.info("client {} disconnected: {}", id_,
+              !reason.empty() ? std::string_view(reason) : stopping_ ? "member stopping" : "closed by client");
 }
 
 asio::awaitable<bool> client_session::answer_lines(bool end_of_stream) {

@@ -308,5 +308,17 @@ TEST_F(member_test, sigterm_stops_the_member_promptly_with_clients_connected) {
     EXPECT_TRUE(client.read_to_eof(all, 1s));
 }
 
+TEST_F(member_test, a_client_still_connected_at_stop_is_logged_as_closed_by_the_member) {
+    start();
+    line_client client(port());
+    client.send("IAMAT k +1+1 1\n");
+    client.read_lines(1); // now idle, waiting to read
+    member_->signal(SIGTERM);
+    ASSERT_EQ(member_->wait(5s), 0);
+    const std::string log = dir_.read("logs/Clark.log");
+    // Client 1 was start()'s probe of the port; client 2 is the one still connected.
+    EXPECT_NE(log.find("client 2 disconnected: closed by member"), std::string::npos) << log;
+}
+
 } // namespace
 } // namespace herd::testing_support
