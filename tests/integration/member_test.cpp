@@ -209,6 +209,22 @@ TEST_F(member_test, idle_clients_are_closed_after_the_timeout) {
     EXPECT_TRUE(all.empty());
 }
 
+TEST_F(member_test, a_client_that_keeps_talking_outlives_the_idle_timeout) {
+    // Each line moves the idle deadline later; the watchdog, woken at the old deadline, must
+    // wait again rather than close.
+    start("[limits]\nidle_timeout_ms = 400\n");
+    line_client client(port());
+    for (int i = 0; i < 10; ++i) { // a second in all, more than twice the timeout
+        client.send("IAMAT talker +1+1 " + std::to_string(i + 1) + "\n");
+        EXPECT_TRUE(client.read_lines(1).starts_with("AT ")) << "line " << i;
+        std::this_thread::sleep_for(100ms);
+    }
+    std::string all;
+    const auto silent_since = std::chrono::steady_clock::now();
+    ASSERT_TRUE(client.read_to_eof(all, 5s)); // then silent: closed at the timeout
+    EXPECT_GE(std::chrono::steady_clock::now() - silent_since, 250ms);
+}
+
 TEST_F(member_test, connections_past_the_limit_are_refused) {
     start("[limits]\nmax_connections = 2\n");
     line_client first(port());
