@@ -16,6 +16,7 @@
 #include "herd/deadline.hpp"
 #include "herd/listener.hpp"
 #include "herd/peer_auth.hpp"
+#include "herd/peer_message.hpp"
 #include "protocol/line_splitter.hpp"
 #include "server/log.hpp"
 

@@ -13,6 +13,7 @@
 
 #include "herd/config.hpp"
 #include "herd/peer_link.hpp"
+#include "herd/peer_message.hpp"
 #include "store/location_store.hpp"
 
 namespace herd::peer {

@@ -12,6 +12,7 @@
 #include <boost/asio/write.hpp>
 #include <fmt/format.h>
 
+#include "herd/peer_message.hpp"
 #include "protocol/reply.hpp"
 #include "server/log.hpp"
 
@@ -146,7 +147,7 @@ void peer_link::handle(std::string_view line, const store::client_key& client) {
         log_update(line);
         // The ID parse_message found is the field at_line_client_id found (the fuzz test checks
         // it), so `client` is its key.
-        assert(client.id.data() == u->client_id.data() && client.id == u->client_id);
+        assert(client.id.data() == u->client_id.data() && client.id.size() == u->client_id.size());
         events_.on_update(*this, u->record, client);
     } else if (const auto* d = std::get_if<digest>(&received)) {
         compare_digests(d->hex);

@@ -12,7 +12,6 @@
 #include <spdlog/logger.h>
 
 #include "herd/config.hpp"
-#include "herd/peer_message.hpp"
 #include "protocol/line_splitter.hpp"
 #include "store/location_store.hpp"
 

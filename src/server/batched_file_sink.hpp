@@ -61,8 +61,9 @@ protected:
     void flush_() override;
 
 private:
-    // With mutex_ held: the one way an entry gets into the batch, for spdlog's entries
-    // (sink_it_) and direct ones (append_entry) alike. `write(pending_)` appends it, unless
+    // With mutex_ held: the one way a caller's entry gets into the batch, for spdlog's entries
+    // (sink_it_) and direct ones (append_entry) alike (the sink's own note of dropped entries
+    // is added at hand-off). `write(pending_)` appends it, unless
     // the file is not keeping up (then it is dropped and counted); if `write` throws, what it
     // appended is taken back. Hands a full batch to the writer.
     template <typename Write>

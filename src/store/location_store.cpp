@@ -48,6 +48,7 @@ client_key location_store::key_of(std::string_view client_id) {
 }
 
 std::optional<std::uint32_t> location_store::find_slot(const client_key& client) const {
+    assert(client.hash == digest_hash(client.id)); // made by key_of, not by hand
     return index_.find(client.id, client.hash, [this](std::uint32_t slot) { return this->slot(slot).client_id(); });
 }
 
@@ -60,7 +61,6 @@ record_arena::ref location_store::keep(record_ref record, std::string_view clien
 bool location_store::merge(record_ref record, const client_key& client) {
     assert(client.id.data() >= record.at_line.data() &&
            client.id.data() + client.id.size() <= record.at_line.data() + record.at_line.size());
-    assert(client.hash == digest_hash(client.id));
     const std::size_t bucket = bucket_of_hash(client.hash); // the key's one hash: bucket and index
     const auto found = find_slot(client);
     if (!found) {
@@ -89,6 +89,7 @@ bool location_store::merge(record_ref record, const client_key& client) {
 }
 
 void location_store::prefetch(const client_key& client) const {
+    assert(client.hash == digest_hash(client.id));
     index_.prefetch(client.hash);
 }
 

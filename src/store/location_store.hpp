@@ -15,7 +15,8 @@
 namespace herd::store {
 
 // A client ID with its hash, so that the several look-ups of one received update (prefetch,
-// holds, merge) hash the ID once. Make one with location_store::key_of().
+// holds, merge) hash the ID once. Make one with location_store::key_of() (debug builds
+// assert that a look-up's key has the right hash).
 struct client_key {
     std::string_view id;
     std::uint64_t hash = 0;
