@@ -28,6 +28,8 @@
 
 #include <gtest/gtest.h>
 
+#include "../file_text.hpp"
+
 extern char** environ;
 
 namespace herd::testing_support {
@@ -48,13 +50,6 @@ sockaddr_in address_of(const std::string& host, std::uint16_t port) {
 sockaddr_in loopback(std::uint16_t port) { return address_of("127.0.0.1", port); }
 
 int decode_status(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status); }
-
-std::string slurp(const std::string& path) {
-    std::ifstream file(path, std::ios::binary);
-    std::ostringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
 
 } // namespace
 
@@ -121,7 +116,7 @@ scratch_dir::~scratch_dir() {
     std::filesystem::remove_all(path_, ignored);
 }
 
-std::string scratch_dir::read(const std::string& name) const { return slurp(file(name)); }
+std::string scratch_dir::read(const std::string& name) const { return testing_files::read_file(file(name)); }
 
 void scratch_dir::write(const std::string& name, const std::string& text) const {
     std::ofstream(file(name), std::ios::binary) << text;
@@ -210,8 +205,8 @@ std::optional<int> herd_process::wait(std::chrono::milliseconds timeout) {
     return status_;
 }
 
-std::string herd_process::out() const { return slurp(out_path_); }
-std::string herd_process::err() const { return slurp(err_path_); }
+std::string herd_process::out() const { return testing_files::read_file(out_path_); }
+std::string herd_process::err() const { return testing_files::read_file(err_path_); }
 
 bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
     const auto deadline = clock::now() + timeout;

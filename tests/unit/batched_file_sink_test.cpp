@@ -20,7 +20,7 @@
 #include <gtest/gtest.h>
 #include <spdlog/logger.h>
 
-#include "file_text.hpp"
+#include "../file_text.hpp"
 
 namespace herd::server {
 namespace {

@@ -15,7 +15,7 @@
 #include "server/batched_file_sink.hpp"
 #include "server/log_line_formatter.hpp"
 
-#include "file_text.hpp"
+#include "../file_text.hpp"
 
 namespace herd::server {
 namespace {

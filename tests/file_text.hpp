@@ -8,9 +8,10 @@
 
 namespace herd::testing_files {
 
-// The whole text of the file at `path` ("" when it cannot be read).
+// The whole content of the file at `path`, byte for byte ("" when it cannot be read). For the
+// unit and the integration tests alike.
 inline std::string read_file(const std::string& path) {
-    std::ifstream file(path);
+    std::ifstream file(path, std::ios::binary);
     std::stringstream content;
     content << file.rdbuf();
     return content.str();
