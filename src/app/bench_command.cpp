@@ -56,7 +56,7 @@ bench_command::bench_command(CLI::App& app, std::string& config_path) : config_p
                   "Commands per second in all, released on a 200 us grid, latency counted from each release (0: as fast as "
                   "replies come)")
         ->capture_default_str()
-        ->check(CLI::Range(0.0, 1e9)); // beyond, an interval per connection rounds to nothing
+        ->check(CLI::Range(0.0, 1e9)); // a thousand times what one thread sends: beyond, a typo
     l->add_option("--radius", load_.radius_km, "WHATSAT radius in km")->capture_default_str()->check(CLI::Range(0, 50));
     l->add_option("--bound", load_.bound, "WHATSAT result bound")->capture_default_str()->check(CLI::Range(0, 20));
     l->add_option("--label", load_.label, "A label copied into the result line")

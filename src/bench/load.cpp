@@ -95,10 +95,13 @@ asio::awaitable<void> drive(tcp::socket socket, run_state& state, std::size_t in
     std::vector<steady::time_point> sent(options.depth); // a ring of send times, oldest first
     std::size_t oldest = 0;
     std::size_t in_flight = 0;
-    // Paced runs: each connection sends every `connections / rate` seconds, staggered.
-    const auto interval = options.rate > 0 ? std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(
-                                                 static_cast<double>(options.connections) / options.rate))
-                                           : steady::duration::zero();
+    // Paced runs: each connection sends every `connections / rate` seconds (at least a clock
+    // tick), staggered.
+    const bool paced = options.rate > 0;
+    const auto interval =
+        paced ? std::max(steady::duration(1), std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(
+                                                  static_cast<double>(options.connections) / options.rate)))
+              : steady::duration::zero();
     steady::time_point next_send =
         state.started + interval * static_cast<steady::rep>(index) /
                             static_cast<steady::rep>(std::max<std::size_t>(1, options.connections));
@@ -114,23 +117,25 @@ asio::awaitable<void> drive(tcp::socket socket, run_state& state, std::size_t in
             // Paced: latency counts from when the command was due, not from when it went out,
             // so a server that falls behind is not flattered (no coordinated omission).
             steady::time_point due{};
-            if (interval.count() > 0 && in_flight == 0 && state.may_issue(steady::now())) {
+            if (paced && in_flight == 0 && state.may_issue(steady::now())) {
                 due = on_pacing_grid(state.started, next_send);
                 pacer.expires_at(std::min(due, state.deadline()));
                 co_await pacer.async_wait(asio::use_awaitable);
                 next_send += interval;
             }
             out.clear();
-            // Paced, one command per due time (so at most one in flight per connection).
-            if ((interval.count() == 0 || due != steady::time_point{}) && in_flight < options.depth) {
+            // Paced, one command per due time (so at most one in flight per connection); else
+            // as many as the window has room for.
+            const std::size_t room = paced ? (due != steady::time_point{} ? 1 : 0) : options.depth - in_flight;
+            const steady::time_point now = room > 0 ? steady::now() : steady::time_point{};
+            const std::size_t count = room > 0 && state.may_issue(now) ? std::min(room, options.count - state.issued) : 0;
+            if (count > 0) {
                 // The commands of one write go out together: one read of each clock serves them all.
-                const steady::time_point now = steady::now();
-                const steady::time_point sent_at = interval.count() > 0 ? due : now;
                 const geo::nanoseconds clock = options.mode == load_mode::iamat ? geo::now_ns() : 0;
-                while (in_flight < options.depth && state.may_issue(now) && (interval.count() == 0 || out.empty())) {
-                    append_command(out, options, state.issued % options.ids, state.iamat_times.next(clock));
-                    ++state.issued;
-                    sent[(oldest + in_flight) % options.depth] = sent_at;
+                append_commands(out, options, state.issued, count, clock, state.iamat_times);
+                state.issued += count;
+                for (std::size_t i = 0; i < count; ++i) {
+                    sent[(oldest + in_flight) % options.depth] = paced ? due : now;
                     ++in_flight;
                 }
             }

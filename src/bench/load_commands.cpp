@@ -75,6 +75,13 @@ void append_command(std::string& out, const load_options& options, std::size_t n
     }
 }
 
+void append_commands(std::string& out, const load_options& options, std::size_t first, std::size_t count,
+                     geo::nanoseconds clock, client_times& times) {
+    for (std::size_t i = 0; i < count; ++i) {
+        append_command(out, options, (first + i) % options.ids, options.mode == load_mode::iamat ? times.next(clock) : 0);
+    }
+}
+
 std::size_t reply_length(load_mode mode, std::string_view in, std::size_t& scan) {
     const bool framed_by_blank_line = mode == load_mode::whatsat && !in.starts_with("?");
     const std::string_view end = framed_by_blank_line ? "\n\n" : "\n";

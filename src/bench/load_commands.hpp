@@ -45,6 +45,11 @@ private:
     geo::nanoseconds last_ = 0;
 };
 
+// Appends one write's commands: `count` of them, for client numbers `first`, `first + 1`...
+// (modulo options.ids), each IAMAT timed by `times` from the clock's reading `clock`.
+void append_commands(std::string& out, const load_options& options, std::size_t first, std::size_t count,
+                     geo::nanoseconds clock, client_times& times);
+
 // The length of the first complete reply in `in` from `scan` on, or 0 when it is not all
 // there yet. `scan` is where the search for its end resumes (so a long reply is scanned once).
 std::size_t reply_length(load_mode mode, std::string_view in, std::size_t& scan);

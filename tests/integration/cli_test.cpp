@@ -348,7 +348,9 @@ TEST_F(cli_test, bench_load_keeps_commands_in_flight_and_reports_every_answer) {
 
 TEST_F(cli_test, bench_load_idle_holds_connections_open_without_sending) {
     const auto alpha = start_member("Alpha", herd_.ports.at("Alpha"), config_, dir_.path());
-    EXPECT_EQ(load_alpha({"--mode", "idle", "-n", "20", "--seconds", "1"}).at("answered").as_int64(), 0);
+    const auto idle = load_alpha({"--mode", "idle", "-n", "20", "--seconds", "1"});
+    EXPECT_EQ(idle.at("answered").as_int64(), 0);
+    EXPECT_TRUE(idle.at("client_cpu_us").is_null()); // no command, no cost per command
     const bool all_logged = wait_until(
         [&] {
             const std::string log = dir_.read("logs/Alpha.log");

@@ -108,6 +108,20 @@ TEST(load_commands, client_times_rise_within_a_write_and_past_a_clock_step_back)
     EXPECT_EQ(times.next(9'000), 9'000);
 }
 
+TEST(load_commands, a_write_s_commands_go_round_the_ids_with_rising_times) {
+    load_options options = options_for(load_mode::iamat);
+    options.ids = 2;
+    client_times times;
+    std::string out;
+    append_commands(out, options, 1, 3, 1'000, times); // one clock reading for the write
+    EXPECT_EQ(out, "IAMAT bench1 +34.000100-118.499900 0.000001000\n"
+                   "IAMAT bench0 +34.000000-118.500000 0.000001001\n"
+                   "IAMAT bench1 +34.000100-118.499900 0.000001002\n");
+    out.clear();
+    append_commands(out, options_for(load_mode::whatsat), 7, 2, 1'000, times);
+    EXPECT_EQ(out, "WHATSAT bench7 10 5\nWHATSAT bench8 10 5\n");
+}
+
 TEST(load_commands, a_reply_ends_at_its_line_or_for_whatsat_at_its_blank_line) {
     std::size_t scan = 0;
     EXPECT_EQ(reply_length(load_mode::iamat, "AT a b\nAT c", scan), 7U);
