@@ -360,4 +360,27 @@ std::string now_seconds() {
     return text;
 }
 
+long resident_kib(pid_t pid) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(status, line);) {
+        if (line.starts_with("VmRSS:")) {
+            return std::stol(line.substr(6));
+        }
+    }
+    return -1;
+}
+
+// Under AddressSanitizer freed memory waits in a quarantine, in RSS; members started after
+// this skip it, so their RSS shows what they give back. Returns `extra` (for a fixture's
+// initialiser, which runs before the base starts members).
+std::string without_asan_quarantine(std::string extra) {
+#if defined(__SANITIZE_ADDRESS__)
+    const char* options = std::getenv("ASAN_OPTIONS");
+    const std::string merged = (options != nullptr && *options != '\0' ? std::string(options) + ":" : "") +
+                               "quarantine_size_mb=0:allocator_release_to_os_interval_ms=0";
+    setenv("ASAN_OPTIONS", merged.c_str(), 1);
+#endif
+    return extra;
+}
+
 } // namespace herd::testing_support

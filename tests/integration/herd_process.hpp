@@ -124,6 +124,14 @@ std::string now_seconds();
 // Polls `condition` until it holds (true) or `timeout` passes (false).
 bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 
+// The resident set size of process `pid` in KiB (VmRSS), or -1 when it cannot be read.
+long resident_kib(pid_t pid);
+
+// Under AddressSanitizer freed memory waits in a quarantine, in RSS; members started after
+// this skip it, so their RSS shows what they give back. Returns `extra` (for a fixture's
+// initialiser, which runs before the base starts members).
+std::string without_asan_quarantine(std::string extra);
+
 // True when a connection to `host`:`port` can be opened.
 bool port_accepts(std::uint16_t port, const std::string& host = "127.0.0.1");
 

@@ -1,7 +1,5 @@
 // A member's peer links, with the test playing the neighbour on the wire.
 #include <cstdint>
-#include <cstdlib>
-#include <fstream>
 #include <functional>
 #include <sstream>
 #include <thread>
@@ -300,40 +298,17 @@ TEST_F(slow_peer_test, a_neighbour_that_does_not_read_loses_its_link_not_the_mem
     EXPECT_TRUE(client.read_lines(1).starts_with("AT Zed "));
 }
 
-// Under AddressSanitizer freed memory waits in a quarantine, in RSS; members started after
-// this skip it, so their RSS shows what they give back. Returns `extra` (for a fixture's
-// initialiser, which runs before the base starts members).
-std::string without_asan_quarantine(std::string extra) {
-#if defined(__SANITIZE_ADDRESS__)
-    const char* options = std::getenv("ASAN_OPTIONS");
-    const std::string merged = (options != nullptr && *options != '\0' ? std::string(options) + ":" : "") +
-                               "quarantine_size_mb=0:allocator_release_to_os_interval_ms=0";
-    setenv("ASAN_OPTIONS", merged.c_str(), 1);
-#endif
-    return extra;
-}
-
 class bursty_peer_test : public peer_link_test {
 protected:
     bursty_peer_test()
         : peer_link_test(without_asan_quarantine("[limits]\npeer_timeout_ms = 60000\npeer_queue_bytes = 67108864\n")) {}
 };
 
-long rss_kib(pid_t pid) {
-    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-    for (std::string line; std::getline(status, line);) {
-        if (line.starts_with("VmRSS:")) {
-            return std::stol(line.substr(6));
-        }
-    }
-    return -1;
-}
-
 TEST_F(bursty_peer_test, a_link_gives_back_its_send_buffers_once_a_burst_has_gone_out) {
     const auto link = welcomed_link(4096);
     link->send(zed_digest_); // nothing to catch up
     const pid_t zed = herd_.process("Zed").pid();
-    const long before = rss_kib(zed);
+    const long before = resident_kib(zed);
     // 200,000 newer reports of one client (one record, replaced in place) while Alpha does not
     // read: about 9 MB for Alpha, more than the sockets hold, so megabytes wait in Zed's queue.
     line_client client(herd_.port("Zed"));
@@ -345,31 +320,31 @@ TEST_F(bursty_peer_test, a_link_gives_back_its_send_buffers_once_a_burst_has_gon
         client.send(lines);
         client.read_lines(1000);
     }
-    const long peak = rss_kib(zed);
+    const long peak = resident_kib(zed);
     EXPECT_GT(peak - before, 3 * 1024) << "the burst did not queue";
     EXPECT_TRUE(link->read_until(" burst +1+1 200000\n", 30s).ends_with(" burst +1+1 200000\n"));
     // Most of what the burst took comes back (a few pages of other buffers may stay).
-    EXPECT_TRUE(wait_until([&] { return rss_kib(zed) - before < (peak - before) / 3; }, 5s))
-        << "before " << before << " KiB, peak " << peak << " KiB, now " << rss_kib(zed) << " KiB";
+    EXPECT_TRUE(wait_until([&] { return resident_kib(zed) - before < (peak - before) / 3; }, 5s))
+        << "before " << before << " KiB, peak " << peak << " KiB, now " << resident_kib(zed) << " KiB";
 }
 
 TEST_F(bursty_peer_test, a_link_gives_back_what_one_long_line_took_once_it_is_taken) {
     const auto link = welcomed_link();
     link->send(zed_digest_);
     const pid_t zed = herd_.process("Zed").pid();
-    const long before = rss_kib(zed);
+    const long before = resident_kib(zed);
     // An 8 MB AT line (a client time with a very long fraction), kept, then replaced by a
     // short one: the link's input buffer and the record's block are both free again.
     const std::string huge = "AT Alpha +0.000000001 huge +1+1 1." + std::string(8'000'000, '7');
     link->send(huge + "\n");
     ASSERT_TRUE(wait_until([&] { return herd_.kept("Zed", "huge").size() == huge.size(); }, 10s));
-    const long peak = rss_kib(zed);
+    const long peak = resident_kib(zed);
     EXPECT_GT(peak - before, 6 * 1024) << "the record does not hold its line";
     const std::string small = "AT Alpha +0.000000001 huge +1+1 2";
     link->send(small + "\n");
     ASSERT_TRUE(herd_.wait_for("Zed", "huge", small));
-    EXPECT_TRUE(wait_until([&] { return rss_kib(zed) - before < (peak - before) / 3; }, 5s))
-        << "before " << before << " KiB, peak " << peak << " KiB, now " << rss_kib(zed) << " KiB";
+    EXPECT_TRUE(wait_until([&] { return resident_kib(zed) - before < (peak - before) / 3; }, 5s))
+        << "before " << before << " KiB, peak " << peak << " KiB, now " << resident_kib(zed) << " KiB";
 }
 
 } // namespace
