@@ -19,7 +19,7 @@ namespace {
 namespace asio = boost::asio;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr auto drain_timeout = std::chrono::seconds(2);
-constexpr std::size_t kept_input_bytes = 4096; // input storage an idle session may keep
+constexpr std::size_t kept_buffer_bytes = 4096; // input or output storage an idle session may keep
 
 } // namespace
 
@@ -34,12 +34,13 @@ void client_session::touch() {
     deadline_ = now + limits_.idle_timeout;
     if (splitter_.pending() == 0) {
         line_started_.reset();
-        return;
+    } else if (!line_started_ || line_completed_) {
+        line_started_ = now; // what is buffered began with the latest read, after the last line end
     }
-    if (!line_started_) {
-        line_started_ = now;
+    line_completed_ = false;
+    if (line_started_) {
+        deadline_ = std::min(deadline_, *line_started_ + limits_.line_timeout);
     }
-    deadline_ = std::min(deadline_, *line_started_ + limits_.line_timeout);
     if (deadline_ < idle_timer_.expiry()) {
         idle_timer_.cancel(); // the watchdog re-arms for the nearer deadline
     }
@@ -81,6 +82,7 @@ asio::awaitable<void> client_session::run() {
         auto [read_error] = co_await socket_.async_wait(asio::ip::tcp::socket::wait_read, use_tuple);
         reading_ = false;
         std::size_t n = 0;
+        const geo::nanoseconds arrival = geo::now_ns(); // every line of this read arrived now
         if (!read_error) {
             n = socket_.read_some(asio::buffer(read_buffer_.data(), read_buffer_.size()), read_error);
             if (read_error == asio::error::would_block) {
@@ -93,12 +95,13 @@ asio::awaitable<void> client_session::run() {
             break;
         }
         splitter_.feed(std::string_view(read_buffer_.data(), n)); // the shared buffer is free again
-        touch();
         // Answer what was read, writing whenever the replies reach the output bound.
         bool more = true;
         bool written = true;
         while (more && written) {
-            more = co_await answer_lines(end_of_stream);
+            answering_ = true;
+            more = co_await answer_lines(end_of_stream, arrival);
+            answering_ = false;
             if (peer_hello_) {
                 log_.info("client {} is a peer: handing over", id_);
                 idle_timer_.cancel();
@@ -112,7 +115,7 @@ asio::awaitable<void> client_session::run() {
             reason = "write failed";
             break;
         }
-        splitter_.release_if_drained(kept_input_bytes); // every line read is answered and written
+        splitter_.release_if_drained(kept_buffer_bytes); // every line read is answered and written
         touch(); // what is left buffered now is a partial line, if anything
         if (too_long_) {
             reason = "line longer than " + std::to_string(limits_.max_line_bytes) + " bytes";
@@ -129,8 +132,7 @@ asio::awaitable<void> client_session::run() {
               !reason.empty() ? std::string_view(reason) : stopping_ ? "member stopping" : "closed by client");
 }
 
-asio::awaitable<bool> client_session::answer_lines(bool end_of_stream) {
-    const geo::nanoseconds arrival = geo::now_ns();
+asio::awaitable<bool> client_session::answer_lines(bool end_of_stream, geo::nanoseconds arrival) {
     for (;;) {
         std::string_view line;
         auto status = splitter_.next(line);
@@ -140,6 +142,7 @@ asio::awaitable<bool> client_session::answer_lines(bool end_of_stream) {
         if (status == protocol::line_splitter::status::need_more) {
             co_return false;
         }
+        line_completed_ = true;
         if (std::exchange(first_line_, false) && status == protocol::line_splitter::status::line && on_peer_ &&
             peer::is_handshake(line)) {
             peer_hello_ = std::string(line);
@@ -202,6 +205,9 @@ asio::awaitable<bool> client_session::flush() {
         writing_ = false;
     }
     out_.clear();
+    if (out_.capacity() > kept_buffer_bytes) {
+        std::string().swap(out_); // a burst's replies: an idle session does not keep their room
+    }
     touch();
     co_return !error;
 }
@@ -215,7 +221,15 @@ void client_session::on_watchdog() {
     if (!socket_.is_open()) {
         return; // closed, or handed over to the peer hub
     }
-    if (std::chrono::steady_clock::now() < deadline_) {
+    const auto now = std::chrono::steady_clock::now();
+    if (answering_) {
+        // The client is owed replies to lines it sent (a look-up may take places.timeout_ms),
+        // not a timeout: look again later. touch() sets the deadline once they are written.
+        deadline_ = std::max(deadline_, now + limits_.idle_timeout);
+        arm_watchdog();
+        return;
+    }
+    if (now < deadline_) {
         arm_watchdog(); // the deadline moved (touch() cancels the wait when it comes nearer)
         return;
     }

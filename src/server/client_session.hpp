@@ -12,6 +12,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "geo/timestamp.hpp"
 #include "herd/config.hpp"
 #include "protocol/line_splitter.hpp"
 #include "server/log.hpp"
@@ -47,17 +48,20 @@ public:
     void close();
 
 private:
-    // Answers the complete lines buffered; returns true when it stopped early because the
-    // replies reached limits.max_output_bytes (write them, then call again).
-    boost::asio::awaitable<bool> answer_lines(bool end_of_stream);
+    // Answers the complete lines buffered, which arrived at `arrival` (the time an AT line
+    // reports); returns true when it stopped early because the replies reached
+    // limits.max_output_bytes (write them, then call again).
+    boost::asio::awaitable<bool> answer_lines(bool end_of_stream, geo::nanoseconds arrival);
     boost::asio::awaitable<bool> flush();
     boost::asio::awaitable<void> drain_before_close();
     // The watchdog: a plain timer handler, not a coroutine, so that an idle connection does not
     // hold a second coroutine's frames. It closes the connection once deadline_ passes.
     void arm_watchdog();
     void on_watchdog();
-    // After a read or a write: the connection may now sit idle for limits.idle_timeout, but a
-    // line begun must be finished within limits.line_timeout (against slowloris clients).
+    // After the lines read are answered, and after a write: the connection may now sit idle for
+    // limits.idle_timeout, but a line begun must be finished within limits.line_timeout of
+    // the read that began it (against slowloris clients). The clock restarts with each line
+    // end, so a client whose lines keep ending is never too slow.
     void touch();
 
     boost::asio::ip::tcp::socket socket_;
@@ -72,6 +76,8 @@ private:
     bool first_line_ = true;
     bool reading_ = false;  // a read is pending
     bool writing_ = false;  // a write is pending
+    bool answering_ = false; // lines already read are being answered: no timeout applies
+    bool line_completed_ = false; // a line was taken since the last touch()
     bool stopping_ = false; // the member is shutting down
     std::optional<std::string> peer_hello_; // set when the first line was a peer handshake
     boost::asio::steady_timer idle_timer_;

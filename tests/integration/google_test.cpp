@@ -46,7 +46,7 @@ protected:
     }
 
     void start_member(const std::string& backend, const std::string& places_keys) {
-        herd_.extra = "";
+        herd_.extra = limits_;
         herd_.write_config(dir_);
         std::string text = dir_.read("herd.toml");
         text.replace(text.find("backend = \"offline\""), 19,
@@ -87,6 +87,7 @@ protected:
     std::string member_log() const { return dir_.read("logs/Clark.log"); }
 
     scratch_dir dir_;
+    std::string limits_; // a [limits] table for the member, if any
     test_herd herd_ = make_test_herd({"Clark"});
     std::unique_ptr<herd_process> fake_;
     std::unique_ptr<herd_process> member_;
@@ -197,6 +198,29 @@ TEST_F(google_test, a_hanging_upstream_is_answered_within_the_timeout_and_stalls
     EXPECT_LT(took, 3s);
     EXPECT_NE(reply.find("\"status\" : \"UNKNOWN_ERROR\""), std::string::npos) << reply;
     EXPECT_NE(reply.find("upstream timed out after 800 ms"), std::string::npos) << reply;
+}
+
+TEST_F(google_test, pipelined_lookups_that_outlast_the_timeouts_are_all_answered) {
+    // Three look-ups, each timing out upstream after 400 ms: answering them takes 1.2 s, three
+    // times the line and idle timeouts, which are the client's time to finish a line and to
+    // say something, not the member's to answer. The first line comes in two writes 100 ms
+    // apart, so its clock is running when the answering starts.
+    limits_ = "[limits]\nline_timeout_ms = 400\nidle_timeout_ms = 400\n";
+    start("google", "hang", "timeout_ms = 400\n");
+    line_client client(port());
+    client.send("WHATSAT kiwi.cs.ucla.edu 10 5");
+    std::this_thread::sleep_for(100ms);
+    client.send("\nWHATSAT kiwi.cs.ucla.edu 10 4\nWHATSAT kiwi.cs.ucla.edu 10 3\n");
+    std::string replies;
+    EXPECT_TRUE(client.read_to_eof(replies, 5s)); // answered, then idle: closed
+    std::size_t answered = 0;
+    for (std::size_t at = replies.find("upstream timed out after 400 ms"); at != std::string::npos;
+         at = replies.find("upstream timed out after 400 ms", at + 1)) {
+        ++answered;
+    }
+    EXPECT_EQ(answered, 3u) << replies;
+    EXPECT_TRUE(replies.ends_with("}\n\n"));
+    EXPECT_EQ(member_log().find("line not finished"), std::string::npos);
 }
 
 TEST_F(google_test, sigterm_answers_lookups_already_read_before_exiting) {

@@ -115,5 +115,25 @@ TEST(hostile, a_slowloris_client_trickling_one_line_is_dropped) {
         [&] { return dir.read("logs/Clark.log").find("line not finished within 400 ms") != std::string::npos; }, 5s));
 }
 
+TEST(hostile, a_client_whose_lines_keep_ending_is_not_too_slow) {
+    scratch_dir dir;
+    test_herd herd = make_test_herd({"Clark"});
+    herd.extra = "[limits]\nline_timeout_ms = 400\nidle_timeout_ms = 60000\n";
+    const auto member = start_member("Clark", herd.ports.at("Clark"), herd.write_config(dir), dir.path());
+    line_client client(herd.ports.at("Clark"));
+    // Every write ends a line and begins the next: something is always buffered, but no line
+    // takes more than 150 ms. Ten writes: 1.5 s, well past the line timeout.
+    client.send("IAMAT k +1+1 1\nIAMAT k +1+1 ");
+    ASSERT_TRUE(client.read_lines(1).starts_with("AT Clark "));
+    for (int i = 2; i <= 11; ++i) {
+        std::this_thread::sleep_for(150ms);
+        client.send(std::to_string(i) + "\nIAMAT k +1+1 ");
+        ASSERT_TRUE(client.read_lines(1).ends_with(" k +1+1 " + std::to_string(i) + "\n")) << "line " << i;
+    }
+    client.send("12\n");
+    EXPECT_TRUE(client.read_lines(1).ends_with(" k +1+1 12\n"));
+    EXPECT_EQ(dir.read("logs/Clark.log").find("line not finished"), std::string::npos);
+}
+
 } // namespace
 } // namespace herd::testing_support

@@ -29,6 +29,15 @@ protected:
 
 const std::string ucla = "+34.068930-118.445127";
 
+// `count` lines asking what is near client k, each answered with about 7 KB when k is at UCLA.
+std::string whatsats_near_k(int count) {
+    std::string lines;
+    for (int i = 0; i < count; ++i) {
+        lines += "WHATSAT k 50 20\n";
+    }
+    return lines;
+}
+
 TEST_F(member_test, iamat_gets_an_exact_at_line) {
     start();
     line_client client(port());
@@ -248,10 +257,7 @@ TEST_F(member_test, a_client_that_does_not_read_is_dropped_and_others_are_served
     hog.read_lines(1);
     // About 7 KB of replies per line, never read: the socket buffers fill, the member stops
     // reading, and after send_timeout_ms it drops the connection. Bounded: 2,000 lines.
-    std::string flood;
-    for (int i = 0; i < 2000; ++i) {
-        flood += "WHATSAT k 50 20\n";
-    }
+    const std::string flood = whatsats_near_k(2000);
     try {
         hog.send(flood);
     } catch (const std::runtime_error&) {
@@ -263,6 +269,48 @@ TEST_F(member_test, a_client_that_does_not_read_is_dropped_and_others_are_served
     line_client other(port());
     other.send("IAMAT other +1+1 1\n");
     EXPECT_TRUE(other.read_lines(1).starts_with("AT Clark "));
+}
+
+TEST_F(member_test, a_time_difference_counts_from_the_read_even_when_replies_waited_for_the_client) {
+    start("[limits]\nsend_timeout_ms = 10000\nidle_timeout_ms = 60000\nmax_output_bytes = 65536\n");
+    line_client slow(port(), 4096);
+    slow.send("IAMAT k " + ucla + " 1\n");
+    slow.read_lines(1);
+    // One write (one read: 32 KB is one loopback segment): about 14 MB of WHATSAT replies,
+    // more than the sockets hold, then an IAMAT. The client reads nothing for 1.5 s, so the
+    // member's writes wait on it before it reaches the IAMAT; the IAMAT still arrived with
+    // the read, and its time difference says so.
+    const std::string sent_at = now_seconds();
+    slow.send(whatsats_near_k(2000) + "IAMAT late +1+1 " + sent_at + "\n");
+    std::this_thread::sleep_for(1500ms);
+    const std::string suffix = " late +1+1 " + sent_at + "\n";
+    const std::string replies = slow.read_until(suffix, 30s);
+    ASSERT_TRUE(replies.ends_with(suffix)) << "the IAMAT was not answered";
+    const std::size_t line_start = replies.rfind("\nAT Clark ") + 1;
+    const double difference = std::stod(replies.substr(line_start + 9));
+    EXPECT_LT(difference, 1.0) << replies.substr(line_start);
+}
+
+TEST_F(member_test, a_connection_gives_back_the_room_of_a_burst_of_replies) {
+    start(without_asan_quarantine(""));
+    line_client setup(port());
+    setup.send("IAMAT k " + ucla + " 1\n");
+    setup.read_lines(1);
+    const long before = resident_kib(member_->pid());
+    // Twenty connections each take about 1.4 MB of replies in one burst (past the default
+    // 1 MiB output bound), then stay open and idle.
+    std::vector<std::unique_ptr<line_client>> clients;
+    const std::string burst = whatsats_near_k(200);
+    for (int c = 0; c < 20; ++c) {
+        clients.push_back(std::make_unique<line_client>(port()));
+        const std::string marker = "IAMAT done" + std::to_string(c) + " +1+1 1\n";
+        clients.back()->send(burst + marker);
+        const std::string suffix = " done" + std::to_string(c) + " +1+1 1\n";
+        ASSERT_TRUE(clients.back()->read_until(suffix, 20s).ends_with(suffix)) << "connection " << c;
+    }
+    // An idle connection keeps none of that (20 of them would keep 20 MiB or more).
+    const long after = resident_kib(member_->pid());
+    EXPECT_LT(after - before, 8 * 1024) << "before " << before << " KiB, after " << after << " KiB";
 }
 
 TEST_F(member_test, binary_garbage_gets_question_marks_and_no_crash) {
