@@ -7,6 +7,9 @@
 
 #include <toml++/toml.h>
 
+#include "herd/peer_auth.hpp"
+#include "herd/peer_message.hpp"
+
 namespace herd::config {
 namespace {
 
@@ -248,6 +251,25 @@ void read_limits(const reporter& r, const toml::table& root, herd_config& config
     }
 }
 
+// A member without a peer_port takes handshakes on its client port, where the HELLO that
+// opens one is read under the client line limit: each must fit.
+void check_handshakes_fit(const reporter& r, const toml::table& root, const herd_config& config) {
+    for (const auto& [a, b] : config.links) {
+        const auto& [dialer, acceptor] = std::minmax(a, b); // the lower name dials
+        if (config.servers.at(acceptor).peer_port != 0) {
+            continue;
+        }
+        const std::string hello = peer::format_hello(dialer, acceptor, std::string(2 * peer::nonce_bytes, '0'));
+        const std::size_t hello_bytes = hello.size() - 1; // its LF is not counted
+        if (hello_bytes > config.limits.max_line_bytes) {
+            r.fail(root.get("limits"), "limits.max_line_bytes",
+                   std::to_string(config.limits.max_line_bytes) + " is shorter than the " +
+                       std::to_string(hello_bytes) + "-byte handshake line " + dialer + " sends " + acceptor +
+                       " on its client port; raise it, or give " + acceptor + " a peer_port");
+        }
+    }
+}
+
 } // namespace
 
 const server_config& herd_config::server(std::string_view name) const {
@@ -291,6 +313,7 @@ herd_config parse_config(std::string_view toml_text, std::string source) {
     read_herd(r, root, config);
     read_places(r, root, config);
     read_limits(r, root, config);
+    check_handshakes_fit(r, root, config);
     return config;
 }
 

@@ -36,7 +36,7 @@ std::string proof(std::string_view role, std::string_view secret, std::string_vi
 } // namespace
 
 std::string make_nonce() {
-    std::array<unsigned char, 16> bytes{};
+    std::array<unsigned char, nonce_bytes> bytes{};
     if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
         throw std::runtime_error("no randomness for a handshake nonce");
     }

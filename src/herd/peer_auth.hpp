@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -9,7 +10,9 @@ namespace herd::peer {
 // it holds the herd secret by an HMAC-SHA256 over both names and both fresh nonces; the
 // secret never crosses the wire and a recorded proof is useless against a new nonce.
 
-// 16 random bytes from OpenSSL's CSPRNG, as 32 lowercase hex digits.
+inline constexpr std::size_t nonce_bytes = 16;
+
+// nonce_bytes random bytes from OpenSSL's CSPRNG, as 2 x nonce_bytes lowercase hex digits.
 std::string make_nonce();
 
 // HMAC-SHA256 of `message` under `secret`, as 64 lowercase hex digits.

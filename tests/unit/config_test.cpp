@@ -98,6 +98,36 @@ TEST(config, peer_limits_are_configurable_and_checked) {
               std::string::npos);
 }
 
+// A member without a peer_port reads a neighbour's HELLO as a client line.
+TEST(config, a_handshake_read_on_a_client_port_must_fit_the_line_limit) {
+    const std::string pair = R"(
+[herd]
+log_dir = "logs"
+links = [["Campbell-west", "Jaquez-east"]]
+
+[servers.Campbell-west]
+host = "127.0.0.1"
+port = 10002
+
+[servers.Jaquez-east]
+host = "127.0.0.1"
+port = 10004
+
+[places]
+backend = "offline"
+)";
+    // "HERD 3 HELLO Campbell-west Jaquez-east " and a 32-digit nonce: 71 bytes.
+    EXPECT_NE(error_of(pair + "[limits]\nmax_line_bytes = 70\n")
+                  .find("limits.max_line_bytes: 70 is shorter than the 71-byte handshake line Campbell-west sends "
+                        "Jaquez-east on its client port; raise it, or give Jaquez-east a peer_port"),
+              std::string::npos)
+        << error_of(pair + "[limits]\nmax_line_bytes = 70\n");
+    EXPECT_EQ(error_of(pair + "[limits]\nmax_line_bytes = 71\n"), "");
+    std::string with_peer_port = pair;
+    with_peer_port.insert(with_peer_port.find("port = 10004"), "peer_port = 10014\n");
+    EXPECT_EQ(error_of(with_peer_port + "[limits]\nmax_line_bytes = 64\n"), "");
+}
+
 TEST(config, google_places_keys_are_read_and_checked) {
     std::string text = minimal;
     text.replace(text.find("backend = \"offline\""), 19,
