@@ -225,14 +225,18 @@ std::string peer_hub::refusal(const hello& h) const {
 }
 
 void peer_hub::adopt(tcp::socket socket, std::string hello_line, std::string rest) {
-    asio::co_spawn(executor_, accept_handshake(std::move(socket), std::move(hello_line), std::move(rest)),
+    const auto deadline = steady::now() + config_.limits.peer_connect_timeout;
+    asio::co_spawn(executor_,
+                   accept_handshake(std::move(socket), std::move(hello_line), std::move(rest), deadline),
                    asio::detached);
 }
 
-asio::awaitable<void> peer_hub::accept_handshake(tcp::socket socket, std::string hello_line, std::string rest) {
+asio::awaitable<void> peer_hub::accept_handshake(tcp::socket socket, std::string hello_line, std::string rest,
+                                                 steady::time_point deadline) {
+    const auto time_left = [&] { return deadline - steady::now(); };
     const auto refuse = [&](const std::string& why, std::string_view what) -> asio::awaitable<void> {
         log_.warn("peer handshake refused: {}: {}", why, server::escape_for_log(what.substr(0, 200)));
-        co_await with_deadline(write_all(socket, format_refused(why)), config_.limits.peer_connect_timeout);
+        co_await with_deadline(write_all(socket, format_refused(why)), time_left());
     };
     const message greeting = parse_message(hello_line);
     const auto* h = std::get_if<hello>(&greeting);
@@ -244,7 +248,7 @@ asio::awaitable<void> peer_hub::accept_handshake(tcp::socket socket, std::string
     const std::string neighbour(h->from);
     const std::string dialer_nonce(h->nonce);
     const std::string nonce = make_nonce();
-    // Challenge, proof, welcome: all within the connect timeout.
+    // Challenge, proof, welcome: all by the deadline.
     const auto exchange = [&]() -> asio::awaitable<std::optional<std::string>> {
         const std::string challenge_line =
             format_challenge(self_.name, nonce, acceptor_proof(secret_, neighbour, self_.name, dialer_nonce, nonce));
@@ -253,7 +257,7 @@ asio::awaitable<void> peer_hub::accept_handshake(tcp::socket socket, std::string
         }
         co_return co_await read_line(socket, rest);
     };
-    const auto answer = co_await with_deadline(exchange(), config_.limits.peer_connect_timeout);
+    const auto answer = co_await with_deadline(exchange(), time_left());
     if (!answer || !*answer) {
         log_.info("link with {}: handshake failed: no proof in time", neighbour);
         co_return;
@@ -265,10 +269,13 @@ asio::awaitable<void> peer_hub::accept_handshake(tcp::socket socket, std::string
         co_await refuse("authentication failed", **answer);
         co_return;
     }
-    const auto sent =
-        co_await with_deadline(write_all(socket, format_welcome(self_.name)), config_.limits.peer_connect_timeout);
-    if (!sent || !*sent) {
-        log_.info("link with {}: handshake failed: could not answer", neighbour);
+    if (stopped_) { // stop() came while the proof was awaited: no link may start after it
+        co_await refuse("member stopping", **answer);
+        co_return;
+    }
+    const auto sent = co_await with_deadline(write_all(socket, format_welcome(self_.name)), time_left());
+    if (!sent || !*sent || stopped_) {
+        log_.info("link with {}: handshake failed: {}", neighbour, stopped_ ? "member stopping" : "could not answer");
         co_return;
     }
     boost::system::error_code ignored;
@@ -294,13 +301,14 @@ asio::awaitable<void> peer_hub::peer_accept_loop() {
 }
 
 asio::awaitable<void> peer_hub::read_first_line(tcp::socket socket) {
+    const auto deadline = steady::now() + config_.limits.peer_connect_timeout;
     std::string rest;
     const auto line = co_await with_deadline(read_line(socket, rest), config_.limits.peer_connect_timeout);
     if (!line || !*line || !is_handshake(**line)) {
         log_.warn("peer port: connection without a handshake closed");
         co_return;
     }
-    co_await accept_handshake(std::move(socket), std::move(**line), std::move(rest));
+    co_await accept_handshake(std::move(socket), std::move(**line), std::move(rest), deadline);
 }
 
 } // namespace herd::peer

@@ -47,8 +47,10 @@ public:
 private:
     boost::asio::awaitable<void> dial_loop(std::string neighbour);
     boost::asio::awaitable<std::string> dial_once(const config::server_config& neighbour);
+    // Answers the handshake `hello_line` opened; all of it must be done by `deadline` (the
+    // connect timeout from when the connection reached the peer hub or the peer port).
     boost::asio::awaitable<void> accept_handshake(boost::asio::ip::tcp::socket socket, std::string hello_line,
-                                                  std::string rest);
+                                                  std::string rest, std::chrono::steady_clock::time_point deadline);
     boost::asio::awaitable<void> peer_accept_loop();
     boost::asio::awaitable<void> read_first_line(boost::asio::ip::tcp::socket socket);
     boost::asio::awaitable<std::string> run_link(std::shared_ptr<peer_link> link);

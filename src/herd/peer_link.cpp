@@ -1,5 +1,6 @@
 #include "herd/peer_link.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cassert>
 #include <optional>
@@ -67,7 +68,10 @@ void peer_link::send(std::string_view at_line) {
     }
     queue_ += at_line;
     queue_ += '\n';
-    if (queue_.size() > limits_.peer_queue_bytes) {
+    longest_queued_ = std::max(longest_queued_, at_line.size() + 1);
+    // The bound is on a backlog, not on a record: one record longer than it (a client's longest
+    // IAMAT may be) still goes out.
+    if (queue_.size() - longest_queued_ > limits_.peer_queue_bytes) {
         close(fmt::format("send queue over {} bytes (neighbour too slow)", limits_.peer_queue_bytes));
         return;
     }
@@ -213,6 +217,7 @@ asio::awaitable<void> peer_link::write_loop() {
             continue;
         }
         std::swap(queue_, writing_);
+        longest_queued_ = 0;
         const auto [error, n] = co_await asio::async_write(socket_, asio::buffer(writing_), use_tuple);
         writing_.clear();
         if (error) {
@@ -226,15 +231,23 @@ asio::awaitable<void> peer_link::write_loop() {
 asio::awaitable<void> peer_link::keepalive_loop() {
     const auto self = shared_from_this();
     while (!closed_) {
-        keepalive_.expires_after(limits_.peer_heartbeat);
+        // Wake when a PING is due (a heartbeat after the last write ended) or when the
+        // neighbour's silence reaches the timeout, whichever is first: so an idle link is
+        // never silent much longer than a heartbeat.
+        const auto now = steady::now();
+        auto ping_due = last_sent_ + limits_.peer_heartbeat;
+        if (ping_due <= now && !(queue_.empty() && writing_.empty())) {
+            ping_due = now + limits_.peer_heartbeat; // a write is under way: look again later
+        }
+        keepalive_.expires_at(std::min(ping_due, last_received_ + limits_.peer_timeout));
         co_await keepalive_.async_wait(use_tuple);
         if (closed_) {
             break;
         }
-        const auto now = steady::now();
-        if (now - last_received_ > limits_.peer_timeout) {
+        const auto woken = steady::now();
+        if (woken - last_received_ >= limits_.peer_timeout) {
             close(fmt::format("no traffic for {} ms", limits_.peer_timeout.count()));
-        } else if (now - last_sent_ >= limits_.peer_heartbeat && queue_.empty() && writing_.empty()) {
+        } else if (woken - last_sent_ >= limits_.peer_heartbeat && queue_.empty() && writing_.empty()) {
             queue_ += ping_line;
             wake_writer();
         }

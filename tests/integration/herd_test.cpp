@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "herd/peer_auth.hpp"
 #include "running_herd.hpp"
 
 namespace herd::testing_support {
@@ -61,8 +62,10 @@ TEST(herd, one_iamat_costs_one_message_per_link_direction_it_needs_and_never_loo
 // A client line as long as the member's limit allows makes an AT line longer still (origin and
 // difference); neighbours must take it like any other, not drop the link (and then drop it
 // again at every catch-up, cutting the member off for good).
-TEST(herd, the_longest_iamat_a_member_accepts_floods_without_breaking_a_link) {
-    running_herd herd(default_names(), default_links(), std::string(fast_peer_limits) + "max_line_bytes = 20000\n");
+// Floods a 20,000-byte IAMAT (the longest the limits allow) from Bailey through a herd with
+// these limits, and checks that every member keeps it and that no link dropped.
+void expect_the_longest_iamat_floods_without_breaking_a_link(const std::string& limits) {
+    running_herd herd(default_names(), default_links(), limits + "max_line_bytes = 20000\n");
     herd.start_all();
     ASSERT_TRUE(herd.wait_linked());
     const std::string before_fraction = "IAMAT long " + ucla + " 1.";
@@ -80,7 +83,17 @@ TEST(herd, the_longest_iamat_a_member_accepts_floods_without_breaking_a_link) {
     }
     for (const auto& name : default_names()) {
         EXPECT_EQ(herd.log(name).find("longer than"), std::string::npos) << name;
+        EXPECT_EQ(herd.log(name).find("send queue over"), std::string::npos) << name;
     }
+}
+
+TEST(herd, the_longest_iamat_a_member_accepts_floods_without_breaking_a_link) {
+    expect_the_longest_iamat_floods_without_breaking_a_link(fast_peer_limits);
+}
+
+// peer_queue_bytes bounds a backlog to a slow neighbour, not the length of one record.
+TEST(herd, a_record_longer_than_the_send_queue_bound_floods_without_breaking_a_link) {
+    expect_the_longest_iamat_floods_without_breaking_a_link(std::string(fast_peer_limits) + "peer_queue_bytes = 4096\n");
 }
 
 TEST(herd, the_newest_report_wins_on_every_member_whatever_the_arrival_order) {
@@ -225,6 +238,14 @@ TEST(herd, members_serve_clients_with_no_neighbour_up) {
     EXPECT_EQ(herd.kept("Clark", "alone"), line);
 }
 
+// Gives member `name` of the config in `dir` (herd.toml) a peer_port.
+void add_peer_port(const scratch_dir& dir, const std::string& name, std::uint16_t peer_port) {
+    std::string text = dir.read("herd.toml");
+    const std::string table = "[servers." + name + "]\n";
+    text.insert(text.find(table) + table.size(), "peer_port = " + std::to_string(peer_port) + "\n");
+    dir.write("herd.toml", text);
+}
+
 TEST(herd, a_separate_peer_port_carries_the_links_and_refuses_clients) {
     scratch_dir dir;
     test_herd config = make_test_herd({"Alpha", "Beta"});
@@ -232,15 +253,9 @@ TEST(herd, a_separate_peer_port_carries_the_links_and_refuses_clients) {
     config.extra = fast_peer_limits;
     const std::uint16_t alpha_peer = free_port();
     const std::uint16_t beta_peer = free_port();
-    std::string path = config.write_config(dir);
-    std::string text = dir.read("herd.toml");
-    const auto add_peer_port = [&](const std::string& name, std::uint16_t peer) {
-        const std::string table = "[servers." + name + "]\n";
-        text.insert(text.find(table) + table.size(), "peer_port = " + std::to_string(peer) + "\n");
-    };
-    add_peer_port("Alpha", alpha_peer);
-    add_peer_port("Beta", beta_peer);
-    dir.write("herd.toml", text);
+    const std::string path = config.write_config(dir);
+    add_peer_port(dir, "Alpha", alpha_peer);
+    add_peer_port(dir, "Beta", beta_peer);
     const auto alpha = start_member("Alpha", config.ports.at("Alpha"), path, dir.path());
     const auto beta = start_member("Beta", config.ports.at("Beta"), path, dir.path());
 
@@ -269,6 +284,37 @@ TEST(herd, a_separate_peer_port_carries_the_links_and_refuses_clients) {
     std::string nothing;
     EXPECT_TRUE(lost.read_to_eof(nothing, 5s));
     EXPECT_EQ(nothing, "");
+}
+
+// limits.peer_connect_timeout_ms bounds the whole handshake, not each of its steps.
+TEST(herd, a_handshake_on_the_peer_port_must_end_within_the_connect_timeout_in_all) {
+    scratch_dir dir;
+    test_herd config = make_test_herd({"Alpha", "Beta"});
+    config.links = {{"Alpha", "Beta"}};
+    config.extra = "[limits]\npeer_connect_timeout_ms = 600\n";
+    const std::uint16_t beta_peer = free_port();
+    const std::string path = config.write_config(dir);
+    add_peer_port(dir, "Beta", beta_peer);
+    const auto beta = start_member("Beta", config.ports.at("Beta"), path, dir.path());
+    // The test is Alpha, with the secret: each step comes 400 ms after the one before, but the
+    // proof 800 ms after connecting.
+    line_client link(beta_peer);
+    std::this_thread::sleep_for(400ms);
+    const std::string nonce = "0123456789abcdef0123456789abcdef";
+    link.send("HERD 3 HELLO Alpha Beta " + nonce + "\n");
+    std::istringstream challenge(link.read_lines(1));
+    std::string magic, version, word, name, beta_nonce;
+    challenge >> magic >> version >> word >> name >> beta_nonce;
+    ASSERT_EQ(word, "CHALLENGE");
+    std::this_thread::sleep_for(400ms);
+    try {
+        link.send("HERD 3 PROOF " + peer::dialer_proof(test_secret, "Alpha", "Beta", nonce, beta_nonce) + "\n");
+    } catch (const std::runtime_error&) {
+        // Beta may have closed already
+    }
+    std::string rest;
+    EXPECT_TRUE(link.read_to_eof(rest, 5s));
+    EXPECT_EQ(rest.find("WELCOME"), std::string::npos) << rest;
 }
 
 } // namespace

@@ -1,4 +1,5 @@
 // A member's peer links, with the test playing the neighbour on the wire.
+#include <csignal>
 #include <cstdint>
 #include <functional>
 #include <sstream>
@@ -195,6 +196,28 @@ TEST_F(peer_link_test, an_idle_link_is_kept_alive_and_a_silent_one_is_dropped) {
     EXPECT_TRUE(wait_until([&] { return herd_.log("Zed").find("link with Alpha down: no traffic for 600 ms") != std::string::npos; }, 5s));
 }
 
+TEST_F(peer_link_test, a_handshake_under_way_when_the_member_stops_brings_up_no_link) {
+    // A client that does not read its replies keeps Zed running a while after SIGTERM (at
+    // most three seconds): about 14 MB of WHATSAT replies, more than the sockets hold.
+    line_client hog(herd_.port("Zed"), 4096);
+    hog.send("IAMAT k +34.068930-118.445127 1\n");
+    hog.read_lines(1);
+    std::string flood;
+    for (int i = 0; i < 2000; ++i) {
+        flood += "WHATSAT k 50 20\n";
+    }
+    hog.send(flood);
+    // Zed stops between its challenge and the test's proof.
+    std::string answer;
+    const auto link = authenticate(answer, 0, [&](const std::string& zed_nonce) {
+        herd_.process("Zed").signal(SIGTERM);
+        EXPECT_TRUE(wait_until([&] { return herd_.log("Zed").find("Zed stopping on signal") != std::string::npos; }, 5s));
+        return peer::dialer_proof(test_secret, "Alpha", "Zed", "0123456789abcdef0123456789abcdef", zed_nonce);
+    });
+    EXPECT_EQ(answer, "HERD 3 REFUSED member stopping\n");
+    EXPECT_EQ(herd_.log("Zed").find("link with Alpha up"), std::string::npos);
+}
+
 struct refusal_case {
     std::string hello;
     std::string reason;
@@ -296,6 +319,41 @@ TEST_F(slow_peer_test, a_neighbour_that_does_not_read_loses_its_link_not_the_mem
     EXPECT_TRUE(wait_until(dropped, 5s)) << "after " << batches << " batches";
     client.send("IAMAT still.served +1+1 1\n");
     EXPECT_TRUE(client.read_lines(1).starts_with("AT Zed "));
+}
+
+class keepalive_test : public peer_link_test {
+protected:
+    keepalive_test() : peer_link_test("[limits]\npeer_heartbeat_ms = 400\npeer_timeout_ms = 3000\n") {}
+};
+
+// A PING goes a heartbeat after the link's last write, whenever that write was: an idle link
+// is never silent for much more than a heartbeat, so a timeout a little longer is safe.
+TEST_F(keepalive_test, an_idle_link_pings_a_heartbeat_after_its_last_write) {
+    const auto link = welcomed_link();
+    link->send(zed_digest_); // nothing to catch up
+    line_client client(herd_.port("Zed"));
+    // Six updates from Zed, 900 ms apart: 100 ms later each time against a 400 ms cycle, so
+    // they fall at every point of it. After each, the link is idle until a PING.
+    std::chrono::milliseconds longest_silence{0};
+    for (int update = 1; update <= 6; ++update) {
+        client.send("IAMAT k +1+1 " + std::to_string(update) + "\n");
+        client.read_lines(1);
+        const std::string flooded = " k +1+1 " + std::to_string(update) + "\n";
+        std::string line = link->read_lines(1, 2s);
+        for (int pings = 0; pings < 10 && line == "PING\n"; ++pings) { // sent before the update
+            line = link->read_lines(1, 2s);
+        }
+        ASSERT_TRUE(line.ends_with(flooded)) << line;
+        const auto updated = std::chrono::steady_clock::now();
+        link->send("PING\n"); // Zed hears from the test too
+        EXPECT_EQ(link->read_lines(1, 2s), "PING\n");
+        longest_silence = std::max(longest_silence, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                        std::chrono::steady_clock::now() - updated));
+        std::this_thread::sleep_for(900ms - (std::chrono::steady_clock::now() - updated));
+    }
+    // A heartbeat (400 ms) plus slack; checking only once a heartbeat, a member could stay
+    // silent for up to two (800 ms).
+    EXPECT_LT(longest_silence, 600ms);
 }
 
 class bursty_peer_test : public peer_link_test {
