@@ -100,7 +100,7 @@ void peer_hub::flood(std::string_view at_line, const peer_link* except) {
 }
 
 void peer_hub::on_update(peer_link& from, store::record_ref record, const store::client_key& client) {
-    if (store_.merge(record, client)) {
+    if (store_.merge(record, client, store::report_from::link)) {
         flood(record.at_line, &from);
     }
 }

@@ -19,7 +19,7 @@ boost::asio::awaitable<void> request_handler::handle(std::string_view line, geo:
         const store::location_record record{protocol::make_at_line(member_name_, arrival, *iamat),
                                             iamat->client_time_ns};
         protocol::append_iamat_reply(out, record.at_line);
-        if (store_.merge(record) && on_accepted_) {
+        if (store_.merge(record, store::report_from::client) && on_accepted_) {
             on_accepted_(record.at_line);
         }
     } else if (const auto* whatsat = std::get_if<protocol::whatsat_command>(&command)) {

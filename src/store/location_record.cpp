@@ -22,4 +22,12 @@ bool supersedes(record_ref candidate, record_ref kept) {
     return candidate.at_line > kept.at_line;
 }
 
+bool replaces(record_ref candidate, record_ref kept, report_from from) {
+    if (from == report_from::client && candidate.client_time_ns == kept.client_time_ns &&
+        candidate.origin() == kept.origin()) {
+        return false; // a repeat: not newer, as PROTOCOL.md reads
+    }
+    return supersedes(candidate, kept);
+}
+
 } // namespace herd::store

@@ -24,6 +24,17 @@ struct record_ref {
 // does). The one merge rule of the herd: a total order, so every member converges.
 bool supersedes(record_ref candidate, record_ref kept);
 
+// Where a report comes from. A client's IAMAT, at the member that received it, replaces the
+// kept record only when PROTOCOL.md's letter says so: a newer client time, or at the same
+// time a higher origin. So a client repeating a time to one member changes nothing there
+// (and is not flooded); the last step of supersedes is for records heard from links, which
+// is how a member that kept the other of two such reports (it restarted between them)
+// still converges with the rest.
+enum class report_from { client, link };
+
+// supersedes, but for a report `from` a client, false at the kept record's time and origin.
+bool replaces(record_ref candidate, record_ref kept, report_from from);
+
 // A report of one client that owns its AT line (a member's own IAMAT reply, tests).
 struct location_record {
     std::string at_line;                 // the whole AT line, byte for byte, no line ending

@@ -58,7 +58,7 @@ record_arena::ref location_store::keep(record_ref record, std::string_view clien
     return block;
 }
 
-bool location_store::merge(record_ref record, const client_key& client) {
+bool location_store::merge(record_ref record, const client_key& client, report_from from) {
     assert(client.id.data() >= record.at_line.data() &&
            client.id.data() + client.id.size() <= record.at_line.data() + record.at_line.size());
     const std::size_t bucket = bucket_of_hash(client.hash); // the key's one hash: bucket and index
@@ -72,7 +72,7 @@ bool location_store::merge(record_ref record, const client_key& client) {
         return true;
     }
     const kept_record kept = slot(*found);
-    if (!supersedes(record, kept.ref())) {
+    if (!replaces(record, kept.ref(), from)) {
         return false;
     }
     digests_[bucket] ^= digest_hash(kept.at_line()) ^ digest_hash(record.at_line);

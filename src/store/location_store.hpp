@@ -33,12 +33,15 @@ public:
     static client_key key_of(std::string_view client_id);
 
     // Keeps a copy of `record` (for the client its AT line names) when the client is unknown
-    // or it supersedes the kept one. Returns true when the store changed. `record.client_time_ns`
+    // or it replaces the kept one (store::replaces, for a report `from` a client or a link).
+    // Returns true when the store changed. `record.client_time_ns`
     // must be the time its AT line carries (as parsing the line gives). `client` is the key of
     // record.client_id(), for a caller that has found it already: its ID must view that field
     // of record.at_line, not a copy.
-    bool merge(record_ref record, const client_key& client);
-    bool merge(record_ref record) { return merge(record, key_of(record.client_id())); }
+    bool merge(record_ref record, const client_key& client, report_from from = report_from::link);
+    bool merge(record_ref record, report_from from = report_from::link) {
+        return merge(record, key_of(record.client_id()), from);
+    }
 
     // The kept record, or nothing. Valid until the next merge().
     std::optional<kept_record> find(std::string_view client_id) const;

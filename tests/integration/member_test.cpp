@@ -71,6 +71,17 @@ TEST_F(member_test, time_difference_is_exact_for_a_time_in_the_future) {
     EXPECT_GE(magnitude, client_ns - ns(after));
 }
 
+TEST_F(member_test, an_iamat_repeating_the_kept_time_is_answered_but_changes_nothing) {
+    start();
+    line_client client(port());
+    client.send("IAMAT twice +1+1 1000\n");
+    const std::string first = client.read_lines(1);
+    client.send("IAMAT twice +2+2 1000\n"); // its AT line sorts higher: a later difference
+    EXPECT_TRUE(client.read_lines(1).ends_with(" twice +2+2 1000\n"));
+    client.send("WHATSAT twice 0 0\n");
+    EXPECT_TRUE(client.read_until("\n\n").starts_with(first)) << "kept: not the first report";
+}
+
 TEST_F(member_test, whatsat_answers_with_places_from_the_offline_backend) {
     start();
     line_client client(port());

@@ -103,6 +103,24 @@ TEST(location_store, every_arrival_order_converges_to_the_same_record) {
     EXPECT_EQ(expected, "AT Clark +0.000000001 k +3+3 7");
 }
 
+TEST(location_store, a_client_repeating_a_time_to_one_member_changes_nothing_there) {
+    // The same time at the same member, a line that sorts higher: PROTOCOL.md's rule has it
+    // "not newer" for the client's own IAMAT, but a link's copy is ordered to converge.
+    const location_record first = record("Clark", 7, "k +2+2");
+    const location_record repeat = record("Clark", 7, "k +3+3");
+    ASSERT_GT(repeat.at_line, first.at_line);
+    location_store member;
+    EXPECT_TRUE(member.merge(first, report_from::client));
+    EXPECT_FALSE(member.merge(repeat, report_from::client));
+    EXPECT_EQ(member.find("k")->at_line(), first.at_line);
+    EXPECT_TRUE(member.merge(repeat, report_from::link));
+    EXPECT_EQ(member.find("k")->at_line(), repeat.at_line);
+    // Newer, or a higher origin at the same time, still wins from a client.
+    EXPECT_TRUE(member.merge(record("Clark", 8, "k +1+1"), report_from::client));
+    EXPECT_TRUE(member.merge(record("Jaquez", 8, "k +1+1"), report_from::client));
+    EXPECT_FALSE(member.merge(record("Bona", 8, "k +9+9"), report_from::client));
+}
+
 TEST(location_store, slots_stay_put_as_records_are_added_and_replaced) {
     location_store store;
     store.merge(record("Bona", 5, "a +1+1"));
