@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include <boost/asio/ip/address.hpp>
 #include <toml++/toml.h>
 
 #include "herd/peer_auth.hpp"
@@ -95,6 +96,12 @@ void read_servers(const reporter& r, const toml::table& root, herd_config& confi
         }
         r.only_keys(*table, where, {"host", "port", "peer_port"});
         server_config server{name, required_string(r, *table, "host", where), 0, 0};
+        boost::system::error_code not_an_address;
+        boost::asio::ip::make_address(server.host, not_an_address);
+        if (not_an_address) {
+            r.fail(table->get("host"), where + ".host",
+                   "must be an IP address, like \"127.0.0.1\" or \"::1\" (names are not resolved)");
+        }
         const auto read_port = [&](std::string_view port_name) -> std::uint16_t {
             const toml::node* port = table->get(port_name);
             const std::string port_key = where + "." + std::string(port_name);

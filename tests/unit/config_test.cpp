@@ -98,6 +98,18 @@ TEST(config, peer_limits_are_configurable_and_checked) {
               std::string::npos);
 }
 
+TEST(config, a_host_must_be_an_ip_address) {
+    std::string text = minimal;
+    text.replace(text.find("host = \"127.0.0.1\"\nport = 10004"), 18, "host = \"localhost\"");
+    EXPECT_NE(error_of(text).find("servers.Jaquez.host: must be an IP address, like \"127.0.0.1\" or \"::1\" "
+                                  "(names are not resolved)"),
+              std::string::npos)
+        << error_of(text);
+    text = minimal;
+    text.replace(text.find("host = \"127.0.0.1\"\nport = 10004"), 18, "host = \"::1\"");
+    EXPECT_EQ(error_of(text), "");
+}
+
 // A member without a peer_port reads a neighbour's HELLO as a client line.
 TEST(config, a_handshake_read_on_a_client_port_must_fit_the_line_limit) {
     const std::string pair = R"(
