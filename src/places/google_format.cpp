@@ -1,10 +1,13 @@
 #include "places/google_format.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
+
+#include "geo/distance.hpp"
 
 namespace herd::places {
 namespace {
@@ -35,6 +38,23 @@ void cut(json::array& results, unsigned bound) {
     if (results.size() > bound) {
         results.erase(results.begin() + bound, results.end());
     }
+}
+
+// True when a legacy result's geometry.location is within the query's radius.
+bool within_radius(const json::value& result, const nearby_query& query) {
+    const json::object* place = result.if_object();
+    const json::value* geometry = place ? place->if_contains("geometry") : nullptr;
+    const json::value* location = geometry && geometry->is_object() ? geometry->get_object().if_contains("location")
+                                                                     : nullptr;
+    if (location == nullptr || !location->is_object()) {
+        return false;
+    }
+    const json::value* lat = location->get_object().if_contains("lat");
+    const json::value* lng = location->get_object().if_contains("lng");
+    if (lat == nullptr || lng == nullptr || !lat->is_number() || !lng->is_number()) {
+        return false;
+    }
+    return geo::distance_km(query.centre, {lat->to_number<double>(), lng->to_number<double>()}) <= query.radius_km;
 }
 
 std::string_view status_for_new_error(std::string_view status) {
@@ -127,7 +147,7 @@ upstream_request new_request(const nearby_query& query, std::string_view key) {
     return request;
 }
 
-json::object legacy_reply(unsigned http_status, std::string_view body, unsigned bound) {
+json::object legacy_reply(unsigned http_status, std::string_view body, const nearby_query& query) {
     if (http_status != 200) {
         return failure_reply(status_for_http(http_status), fmt::format("upstream answered HTTP {}", http_status));
     }
@@ -149,7 +169,13 @@ json::object legacy_reply(unsigned http_status, std::string_view body, unsigned 
             (*reply)["error_message"] = "upstream answered " + status;
         }
     }
-    cut((*reply)["results"].get_array(), bound);
+    json::array& kept = (*reply)["results"].get_array();
+    kept.erase(std::remove_if(kept.begin(), kept.end(), [&](const json::value& r) { return !within_radius(r, query); }),
+               kept.end());
+    cut(kept, query.bound);
+    if (status == "OK" && kept.empty()) {
+        (*reply)["status"] = "ZERO_RESULTS";
+    }
     if (!reply->contains("html_attributions")) {
         (*reply)["html_attributions"] = json::array{};
     }

@@ -26,9 +26,11 @@ upstream_request legacy_request(const nearby_query& query, std::string_view key)
 // Places API (New): POST /v1/places:searchNearby with the key and a field mask in headers.
 upstream_request new_request(const nearby_query& query, std::string_view key);
 
-// The WHATSAT JSON from a legacy answer: `results` cut to `bound`, every other key kept;
-// an HTTP error or a body that is not a Google reply becomes a failure_reply.
-boost::json::object legacy_reply(unsigned http_status, std::string_view body, unsigned bound);
+// The WHATSAT JSON from a legacy answer to `query`: `results` within its radius (a legacy
+// search's radius only biases it; a result without a location is dropped), then cut to its
+// bound; every other key kept (`status` ZERO_RESULTS if no result is left). An HTTP error or
+// a body that is not a Google reply becomes a failure_reply.
+boost::json::object legacy_reply(unsigned http_status, std::string_view body, const nearby_query& query);
 
 // The WHATSAT JSON from a Places API (New) answer: `places` mapped to legacy `results`.
 boost::json::object new_reply(unsigned http_status, std::string_view body, unsigned bound);

@@ -49,20 +49,24 @@ boost::asio::awaitable<boost::json::object> google_places::nearby(nearby_query q
         api_ == api::legacy ? legacy_request(query, api_key_) : new_request(query, api_key_);
     const std::string key = request.method + ' ' + request.target + ' ' + request.body;
     // `request` lives in this frame until run() completes, so ask() may refer to it.
-    co_return co_await coalescer_.run(key, [this, &request, bound = query.bound] { return ask(request, bound); });
+    const https_result answer = co_await coalescer_.run(key, [this, &request] { return ask(request); });
+    if (!answer.ok) {
+        co_return failure_reply("UNKNOWN_ERROR", answer.error);
+    }
+    co_return api_ == api::legacy ? legacy_reply(answer.status, answer.body, query)
+                                  : new_reply(answer.status, answer.body, query.bound);
 }
 
-boost::asio::awaitable<boost::json::object> google_places::ask(const upstream_request& request, unsigned bound) {
+boost::asio::awaitable<https_result> google_places::ask(const upstream_request& request) {
     const auto started = std::chrono::steady_clock::now();
-    const https_result result = co_await client_->send(request);
+    https_result result = co_await client_->send(request);
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     if (!result.ok) {
         log_.warn("places: {} failed after {} ms: {}", request.log_line, ms.count(), result.error);
-        co_return failure_reply("UNKNOWN_ERROR", result.error);
+    } else {
+        log_.info("places: {} -> HTTP {} in {} ms", request.log_line, result.status, ms.count());
     }
-    log_.info("places: {} -> HTTP {} in {} ms", request.log_line, result.status, ms.count());
-    co_return api_ == api::legacy ? legacy_reply(result.status, result.body, bound)
-                                  : new_reply(result.status, result.body, bound);
+    co_return result;
 }
 
 } // namespace herd::places

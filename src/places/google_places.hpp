@@ -15,8 +15,9 @@
 namespace herd::places {
 
 // WHATSAT from Google Places over HTTPS: Nearby Search (legacy) or Places API (New), always
-// answered in the legacy shape. Identical look-ups in flight at once share one upstream
-// request. The API key goes into requests only, never into the log.
+// answered in the legacy shape. Look-ups in flight at once that make the same upstream request
+// share it, and each shapes the answer for its own query (legacy requests do not carry the
+// bound). The API key goes into requests only, never into the log.
 class google_places final : public places_backend {
 public:
     enum class api { legacy, places_new };
@@ -29,15 +30,15 @@ public:
     boost::asio::awaitable<boost::json::object> nearby(nearby_query query) override;
 
 private:
-    // Sends `request` (which must outlive the call) and shapes the answer.
-    boost::asio::awaitable<boost::json::object> ask(const upstream_request& request, unsigned bound);
+    // Sends `request` (which must outlive the call) and logs how it went.
+    boost::asio::awaitable<https_result> ask(const upstream_request& request);
 
     api api_;
     std::string api_key_;
     spdlog::logger& log_;
     boost::asio::ssl::context tls_;
     std::unique_ptr<https_client> client_;
-    coalescer<std::string, boost::json::object> coalescer_;
+    coalescer<std::string, https_result> coalescer_; // upstream answers, by request
 };
 
 } // namespace herd::places

@@ -283,6 +283,25 @@ TEST_F(google_test, identical_concurrent_lookups_make_one_upstream_request) {
     EXPECT_EQ(requests().size(), 2u);
 }
 
+// A legacy request does not carry the bound: look-ups in flight at once that differ only in
+// it share the request, and each gets at most its own bound.
+TEST_F(google_test, concurrent_lookups_with_other_bounds_share_a_request_and_keep_their_bounds) {
+    start("google", "legacy", "", 500);
+    std::vector<std::unique_ptr<line_client>> clients;
+    for (const int bound : {7, 2, 5}) {
+        clients.push_back(std::make_unique<line_client>(port()));
+        clients.back()->send("WHATSAT kiwi.cs.ucla.edu 10 " + std::to_string(bound) + "\n");
+    }
+    std::vector<std::size_t> counts;
+    for (auto& client : clients) {
+        const std::string reply = client->read_until("\n\n", 10s);
+        ASSERT_TRUE(reply.starts_with(at_line_)) << reply;
+        counts.push_back(boost::json::parse(reply.substr(at_line_.size())).at("results").as_array().size());
+    }
+    EXPECT_EQ(counts, (std::vector<std::size_t>{7, 2, 5}));
+    EXPECT_EQ(requests().size(), 1u);
+}
+
 TEST_F(google_test, connections_are_kept_alive_and_reused) {
     start("google", "legacy");
     whatsat("WHATSAT kiwi.cs.ucla.edu 10 5");

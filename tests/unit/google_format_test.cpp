@@ -38,23 +38,52 @@ TEST(google_format, new_request_carries_key_mask_and_circle) {
     EXPECT_EQ(request.log_line.find("KEY"), std::string::npos);
 }
 
+// A legacy result at `lat`, `lng`, named `name`.
+std::string legacy_place(const std::string& name, double lat, double lng) {
+    return R"({"geometry":{"location":{"lat":)" + std::to_string(lat) + R"(,"lng":)" + std::to_string(lng) +
+           R"(}},"name":")" + name + R"("})";
+}
+
 TEST(google_format, legacy_reply_keeps_keys_and_cuts_results) {
-    const auto reply = legacy_reply(200, R"({"html_attributions":[],"next_page_token":"t","results":[1,2,3],"status":"OK"})", 2);
+    const std::string three = legacy_place("a", 34.07, -118.44) + "," + legacy_place("b", 34.071, -118.44) + "," +
+                              legacy_place("c", 34.072, -118.44);
+    const auto reply = legacy_reply(
+        200, R"({"html_attributions":[],"next_page_token":"t","results":[)" + three + R"(],"status":"OK"})",
+        nearby_query{ucla.centre, 10, 2});
     EXPECT_EQ(reply.at("results").as_array().size(), 2u);
     EXPECT_EQ(reply.at("next_page_token").as_string(), "t");
     EXPECT_EQ(reply.at("status").as_string(), "OK");
 }
 
 TEST(google_format, legacy_error_statuses_pass_through_with_a_message) {
-    const auto denied = legacy_reply(200, R"({"results":[],"status":"OVER_QUERY_LIMIT"})", 5);
+    const auto denied = legacy_reply(200, R"({"results":[],"status":"OVER_QUERY_LIMIT"})", ucla);
     EXPECT_EQ(denied.at("status").as_string(), "OVER_QUERY_LIMIT");
     EXPECT_EQ(denied.at("error_message").as_string(), "upstream answered OVER_QUERY_LIMIT");
     EXPECT_TRUE(denied.at("html_attributions").as_array().empty());
-    EXPECT_EQ(legacy_reply(503, "", 5).at("status").as_string(), "UNKNOWN_ERROR");
-    EXPECT_EQ(legacy_reply(403, "", 5).at("status").as_string(), "REQUEST_DENIED");
-    EXPECT_EQ(legacy_reply(429, "", 5).at("status").as_string(), "OVER_QUERY_LIMIT");
-    EXPECT_EQ(legacy_reply(200, "[]", 5).at("status").as_string(), "UNKNOWN_ERROR");
-    EXPECT_EQ(legacy_reply(200, "{", 5).at("status").as_string(), "UNKNOWN_ERROR");
+    EXPECT_EQ(legacy_reply(503, "", ucla).at("status").as_string(), "UNKNOWN_ERROR");
+    EXPECT_EQ(legacy_reply(403, "", ucla).at("status").as_string(), "REQUEST_DENIED");
+    EXPECT_EQ(legacy_reply(429, "", ucla).at("status").as_string(), "OVER_QUERY_LIMIT");
+    EXPECT_EQ(legacy_reply(200, "[]", ucla).at("status").as_string(), "UNKNOWN_ERROR");
+    EXPECT_EQ(legacy_reply(200, "{", ucla).at("status").as_string(), "UNKNOWN_ERROR");
+}
+
+// A legacy search's radius only biases it: results beyond the radius, or without a
+// location, are not the client's.
+TEST(google_format, legacy_reply_keeps_only_results_within_the_radius) {
+    const std::string mixed = legacy_place("near", 34.07, -118.44) + "," + legacy_place("far", 34.2, -118.44) + "," +
+                              R"({"name":"nowhere"})" + "," + legacy_place("also near", 34.08, -118.45);
+    const auto reply =
+        legacy_reply(200, R"({"html_attributions":[],"results":[)" + mixed + R"(],"status":"OK"})", ucla);
+    const auto& results = reply.at("results").as_array();
+    ASSERT_EQ(results.size(), 2u);
+    EXPECT_EQ(results[0].at("name").as_string(), "near");
+    EXPECT_EQ(results[1].at("name").as_string(), "also near");
+    EXPECT_EQ(reply.at("status").as_string(), "OK");
+    // Nothing left within the radius: ZERO_RESULTS, as Google says when it finds nothing.
+    const auto none = legacy_reply(200, R"({"results":[)" + legacy_place("far", 34.2, -118.44) + R"(],"status":"OK"})",
+                                   ucla);
+    EXPECT_TRUE(none.at("results").as_array().empty());
+    EXPECT_EQ(none.at("status").as_string(), "ZERO_RESULTS");
 }
 
 TEST(google_format, new_reply_maps_places_and_errors) {
