@@ -51,4 +51,14 @@ void append_fixed_point(std::string& out, std::uint64_t value) {
     out.append(fraction.data(), fraction.size());
 }
 
+// Appends the finite `value` in fixed notation (never an exponent), with the fewest digits
+// that read back as the same double: "0.00001", "151.2", "4500000".
+inline void append_shortest_fixed(std::string& out, double value) {
+    // The longest: the smallest subnormal, "-0." then 323 zeros and a digit (DBL_MAX has 309
+    // digits).
+    std::array<char, 400> text{};
+    const char* end = std::to_chars(text.data(), text.data() + text.size(), value, std::chars_format::fixed).ptr;
+    out.append(text.data(), static_cast<std::size_t>(end - text.data()));
+}
+
 } // namespace herd

@@ -1,6 +1,7 @@
 #include "places/gazetteer_loader.hpp"
 
 #include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -55,22 +56,22 @@ std::unordered_map<std::string, std::string> load_admin_names(const std::filesys
     return names;
 }
 
+// A coordinate given as a JSON number or a decimal string; nothing for anything else, NaN and
+// infinities included (from_chars reads "nan" and "inf", and NaN passes every range check).
 std::optional<double> to_degrees(const json::value* value) {
-    if (value == nullptr) {
+    double number = 0;
+    if (value != nullptr && value->is_number()) {
+        number = value->to_number<double>();
+    } else if (value != nullptr && value->is_string()) {
+        const json::string& text = value->get_string();
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+        if (error != std::errc() || end != text.data() + text.size()) {
+            return std::nullopt;
+        }
+    } else {
         return std::nullopt;
     }
-    if (value->is_number()) {
-        return value->to_number<double>();
-    }
-    if (value->is_string()) {
-        const json::string& text = value->get_string();
-        double number = 0;
-        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
-        if (error == std::errc() && end == text.data() + text.size()) {
-            return number;
-        }
-    }
-    return std::nullopt;
+    return std::isfinite(number) ? std::optional<double>(number) : std::nullopt;
 }
 
 std::string string_field(const json::object& object, std::string_view key) {

@@ -1,12 +1,11 @@
 #include "places/google_format.hpp"
 
 #include <algorithm>
-#include <array>
-#include <charconv>
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "common/append_decimal.hpp"
 #include "geo/distance.hpp"
 
 namespace herd::places {
@@ -21,9 +20,9 @@ constexpr std::string_view new_field_mask =
 
 // Decimal text of `value` without exponent or `+`: what Google's URL parameters take.
 std::string decimal(double value) {
-    std::array<char, 64> buffer{};
-    const auto end = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value, std::chars_format::fixed).ptr;
-    return std::string(buffer.data(), end);
+    std::string text;
+    append_shortest_fixed(text, value);
+    return text;
 }
 
 double radius_metres(const nearby_query& query) { return query.radius_km * 1000.0; }

@@ -1,11 +1,11 @@
 #include "places/json_format.hpp"
 
 #include <algorithm>
-#include <array>
-#include <charconv>
 #include <cmath>
 
 #include <boost/json/serialize.hpp>
+
+#include "common/append_decimal.hpp"
 
 namespace herd::places {
 namespace {
@@ -19,10 +19,7 @@ void append_number(std::string& out, double number) {
         out += "null"; // JSON has no infinities
         return;
     }
-    std::array<char, 64> buffer{};
-    const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), number,
-                                      std::chars_format::fixed);
-    out.append(buffer.data(), result.ptr);
+    append_shortest_fixed(out, number);
 }
 
 bool is_scalar(const boost::json::value& value) { return !value.is_array() && !value.is_object(); }

@@ -1,5 +1,8 @@
 #include "places/json_format.hpp"
 
+#include <cstdlib>
+#include <string>
+
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
@@ -37,6 +40,12 @@ TEST(json_format, numbers_are_never_in_exponent_form) {
     EXPECT_EQ(to_google_json(json::value(151.2)), "151.2");
     EXPECT_EQ(to_google_json(json::value(-3)), "-3");
     EXPECT_EQ(to_google_json(json::value(4.5e6)), "4500000");
+    // However large or small: every digit, and the text reads back as the number.
+    for (const double extreme : {1e300, -1e-300, 1.7976931348623157e308, 4.9406564584124654e-324}) {
+        const std::string text = to_google_json(json::value(extreme));
+        EXPECT_EQ(text.find_first_not_of("-0123456789."), std::string::npos) << text;
+        EXPECT_EQ(std::strtod(text.c_str(), nullptr), extreme) << text; // stod refuses a subnormal
+    }
 }
 
 TEST(json_format, strings_are_escaped_so_no_raw_newline_appears) {

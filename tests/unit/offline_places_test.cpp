@@ -51,7 +51,8 @@ private:
 TEST(gazetteer, rejects_bad_files_with_the_entry_named) {
     EXPECT_THROW(load_gazetteer("/nonexistent/places.json"), gazetteer_error);
     for (const char* text : {"{", "{}", R"([{"name":"A","lat":1}])", R"([{"name":"A","lat":91,"lng":0}])",
-                             R"([{"lat":1,"lng":1}])", R"([{"name":"A","lat":"x","lng":1}])", "[1]"}) {
+                             R"([{"lat":1,"lng":1}])", R"([{"name":"A","lat":"x","lng":1}])", "[1]",
+                             R"([{"name":"A","lat":"nan","lng":1}])", R"([{"name":"A","lat":1,"lng":"-inf"}])"}) {
         const temp_file file(text);
         EXPECT_THROW(load_gazetteer(file.path()), gazetteer_error) << text;
     }
