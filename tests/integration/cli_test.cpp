@@ -1,14 +1,9 @@
 // The command line of the real binary: exit codes and messages a person sees.
-#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <string>
 #include <thread>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
@@ -22,82 +17,6 @@ namespace {
 bool contains(const std::string& text, const std::string& part) {
     return text.find(part) != std::string::npos;
 }
-
-// A socket listening on 127.0.0.1:`port`, or -1.
-int listen_on(std::uint16_t port) {
-    const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (listener < 0) {
-        return -1;
-    }
-    const int yes = 1;
-    ::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(listener, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 ||
-        ::listen(listener, 16) != 0) {
-        ::close(listener);
-        return -1;
-    }
-    return listener;
-}
-
-// A stand-in for a member on `port`: takes one connection and answers each line it reads with
-// `answer`, `delay` after reading it. Stops when the client closes, or when destroyed.
-class scripted_server {
-public:
-    scripted_server(std::uint16_t port, std::chrono::milliseconds delay, std::string answer)
-        : listener_(listen_on(port)), thread_([this, delay, answer = std::move(answer)] { serve(delay, answer); }) {}
-    ~scripted_server() {
-        stop_ = true;
-        thread_.join();
-        ::close(listener_);
-    }
-    scripted_server(const scripted_server&) = delete;
-    scripted_server& operator=(const scripted_server&) = delete;
-
-    bool listening() const { return listener_ >= 0; }
-
-private:
-    // Waits until `fd` is readable; false once stopped.
-    bool readable(int fd) const {
-        pollfd wanted{fd, POLLIN, 0};
-        while (!stop_) {
-            if (::poll(&wanted, 1, 20) > 0) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    void serve(std::chrono::milliseconds delay, const std::string& answer) {
-        if (listener_ < 0 || !readable(listener_)) {
-            return;
-        }
-        const int connection = ::accept(listener_, nullptr, nullptr);
-        std::string unread;
-        char chunk[4096];
-        while (connection >= 0 && readable(connection)) {
-            const ssize_t n = ::read(connection, chunk, sizeof chunk);
-            if (n <= 0) {
-                break;
-            }
-            unread.append(chunk, static_cast<std::size_t>(n));
-            for (std::size_t end; !stop_ && (end = unread.find('\n')) != std::string::npos; unread.erase(0, end + 1)) {
-                std::this_thread::sleep_for(delay);
-                if (::write(connection, answer.data(), answer.size()) != static_cast<ssize_t>(answer.size())) {
-                    break;
-                }
-            }
-        }
-        ::close(connection);
-    }
-
-    int listener_;
-    std::atomic<bool> stop_{false};
-    std::thread thread_; // last: uses the members above
-};
 
 // The JSON line `herd bench load` printed; a failure of the test (and an empty object) when
 // the run did not succeed.

@@ -360,6 +360,67 @@ std::string now_seconds() {
     return text;
 }
 
+int listen_on(std::uint16_t port) {
+    const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (listener < 0) {
+        return -1;
+    }
+    const int yes = 1;
+    ::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::bind(listener, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 ||
+        ::listen(listener, 16) != 0) {
+        ::close(listener);
+        return -1;
+    }
+    return listener;
+}
+
+scripted_server::scripted_server(std::uint16_t port, std::chrono::milliseconds delay, std::string answer)
+    : listener_(listen_on(port)), thread_([this, delay, answer = std::move(answer)] { serve(delay, answer); }) {}
+
+scripted_server::~scripted_server() {
+    stop_ = true;
+    thread_.join();
+    ::close(listener_);
+}
+
+bool scripted_server::readable(int fd) const {
+    pollfd wanted{fd, POLLIN, 0};
+    while (!stop_) {
+        if (::poll(&wanted, 1, 20) > 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void scripted_server::serve(std::chrono::milliseconds delay, const std::string& answer) {
+    if (listener_ < 0 || !readable(listener_)) {
+        return;
+    }
+    const int connection = ::accept(listener_, nullptr, nullptr);
+    std::string unread;
+    char chunk[4096];
+    while (connection >= 0 && readable(connection)) {
+        const ssize_t n = ::read(connection, chunk, sizeof chunk);
+        if (n <= 0) {
+            break;
+        }
+        unread.append(chunk, static_cast<std::size_t>(n));
+        for (std::size_t end; !stop_ && (end = unread.find('\n')) != std::string::npos; unread.erase(0, end + 1)) {
+            std::this_thread::sleep_for(delay);
+            if (::write(connection, answer.data(), answer.size()) != static_cast<ssize_t>(answer.size())) {
+                break;
+            }
+        }
+    }
+    ::close(connection);
+}
+
 long resident_kib(pid_t pid) {
     std::ifstream status("/proc/" + std::to_string(pid) + "/status");
     for (std::string line; std::getline(status, line);) {

@@ -1,6 +1,7 @@
 #pragma once
 
 // Test support: the real `herd` binary as child processes, and a plain TCP client.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -8,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <sys/types.h>
@@ -123,6 +125,30 @@ std::string now_seconds();
 
 // Polls `condition` until it holds (true) or `timeout` passes (false).
 bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
+
+// A socket listening on 127.0.0.1:`port`, or -1.
+int listen_on(std::uint16_t port);
+
+// A stand-in for a member on `port`: takes one connection and answers each line it reads with
+// `answer`, `delay` after reading it. Stops when the client closes, or when destroyed.
+class scripted_server {
+public:
+    scripted_server(std::uint16_t port, std::chrono::milliseconds delay, std::string answer);
+    ~scripted_server();
+    scripted_server(const scripted_server&) = delete;
+    scripted_server& operator=(const scripted_server&) = delete;
+
+    bool listening() const { return listener_ >= 0; }
+
+private:
+    // Waits until `fd` is readable; false once stopped.
+    bool readable(int fd) const;
+    void serve(std::chrono::milliseconds delay, const std::string& answer);
+
+    int listener_;
+    std::atomic<bool> stop_{false};
+    std::thread thread_; // last: uses the members above
+};
 
 // The resident set size of process `pid` in KiB (VmRSS), or -1 when it cannot be read.
 long resident_kib(pid_t pid);
