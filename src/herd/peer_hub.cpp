@@ -165,7 +165,7 @@ asio::awaitable<std::string> peer_hub::dial_once(const config::server_config& ta
         }
         message answer = parse_message(*line);
         if (const auto* no = std::get_if<refused>(&answer)) {
-            co_return "refused: " + std::string(no->reason);
+            co_return "refused: " + server::escape_for_log(no->reason); // the neighbour's words, unchecked
         }
         const auto* asked = std::get_if<challenge>(&answer);
         if (asked == nullptr || asked->name != target.name) {
@@ -185,7 +185,7 @@ asio::awaitable<std::string> peer_hub::dial_once(const config::server_config& ta
         }
         answer = parse_message(*line);
         if (const auto* no = std::get_if<refused>(&answer)) {
-            co_return "refused: " + std::string(no->reason);
+            co_return "refused: " + server::escape_for_log(no->reason); // the neighbour's words, unchecked
         }
         const auto* yes = std::get_if<welcome>(&answer);
         if (yes == nullptr || yes->name != target.name) {

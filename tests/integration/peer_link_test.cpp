@@ -218,6 +218,20 @@ TEST_F(peer_link_test, a_handshake_under_way_when_the_member_stops_brings_up_no_
     EXPECT_EQ(herd_.log("Zed").find("link with Alpha up"), std::string::npos);
 }
 
+// Whatever answers at a neighbour's address may refuse with any bytes: they reach the log
+// escaped, so they cannot forge an entry or drive a terminal.
+TEST_F(peer_link_test, a_refusal_s_reason_is_logged_escaped) {
+    // Zed dials Zulu (the lower name dials); the test answers at Zulu's port.
+    const scripted_server zulu(herd_.port("Zulu"), 0ms, "HERD 3 REFUSED no\r2026-01-01 fake entry\x1b[2K\xff\n");
+    ASSERT_TRUE(zulu.listening());
+    EXPECT_TRUE(wait_until([&] { return herd_.log("Zed").find("link with Zulu: refused: no") != std::string::npos; },
+                           10s));
+    const std::string log = herd_.log("Zed");
+    EXPECT_NE(log.find(R"(refused: no\r2026-01-01 fake entry\x1b[2K\xff;)"), std::string::npos) << log;
+    EXPECT_EQ(log.find('\r'), std::string::npos);
+    EXPECT_EQ(log.find('\x1b'), std::string::npos);
+}
+
 struct refusal_case {
     std::string hello;
     std::string reason;
