@@ -1,4 +1,5 @@
 // herd: an application server herd. `herd --help` lists the commands.
+#include <csignal>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -22,6 +23,10 @@ std::string self_path(const char* argv0) {
 } // namespace
 
 int main(int argc, char** argv) {
+    // A write to a closed pipe or socket (stderr piped into a reader that quit, say) fails
+    // with EPIPE rather than killing the process: a member must not die, nor `up` leave its
+    // members running, because whoever read their output has gone.
+    std::signal(SIGPIPE, SIG_IGN);
     CLI::App app{"herd: an application server herd for client locations"};
     app.require_subcommand(1);
     std::string config_path = "config/herd.toml";

@@ -18,11 +18,6 @@
 #include "server/member.hpp"
 
 namespace herd::app {
-namespace {
-
-constexpr auto shutdown_grace = std::chrono::seconds(3);
-
-} // namespace
 
 rlim_t raise_file_limit() {
     rlimit limit{};
@@ -70,6 +65,9 @@ int serve(const std::string& name, const std::string& config_path) {
                       static_cast<unsigned long long>(files), config.limits.max_connections);
         }
         boost::asio::io_context io(1);
+        // Caught from here on (loading the gazetteer takes a while): a signal before the loop
+        // runs stops the member as soon as it starts, rather than killing it.
+        boost::asio::signal_set signals(io, SIGINT, SIGTERM);
         std::unique_ptr<places::places_backend> places;
         try {
             places = places::make_backend(io.get_executor(), config.places, *log);
@@ -87,14 +85,13 @@ int serve(const std::string& name, const std::string& config_path) {
                     endpoint.address().to_string().c_str(), endpoint.port(), config.log_dir.c_str(), name.c_str());
         std::fflush(stdout);
 
-        boost::asio::signal_set signals(io, SIGINT, SIGTERM);
         boost::asio::steady_timer deadline(io);
         signals.async_wait([&](const boost::system::error_code& error, int signal) {
             if (error) {
                 return;
             }
             log->info("{} stopping on signal {}", name, signal);
-            deadline.expires_after(shutdown_grace);
+            deadline.expires_after(config.shutdown_grace());
             deadline.async_wait([&io](const boost::system::error_code& e) {
                 if (!e) {
                     io.stop(); // sessions did not end in time

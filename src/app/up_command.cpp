@@ -22,7 +22,8 @@ extern char** environ;
 namespace herd::app {
 namespace {
 
-constexpr auto stop_grace = std::chrono::seconds(5);
+// How long past a member's own shutdown grace `up` waits before it kills it.
+constexpr auto kill_margin = std::chrono::seconds(2);
 
 struct child {
     std::string name;
@@ -138,10 +139,11 @@ int up(const std::string& config_path, const std::string& herd_binary) {
     std::printf("herd: stopping %zu members\n", reap(children, false));
     std::fflush(stdout);
     signal_all(children, SIGTERM);
+    const auto stop_grace = config.shutdown_grace() + kill_margin;
     const auto deadline = std::chrono::steady_clock::now() + stop_grace;
     while (reap(children, true) > 0) {
         if (std::chrono::steady_clock::now() > deadline) {
-            std::fprintf(stderr, "herd: members still running after %lld s: killing them\n",
+            std::fprintf(stderr, "herd: members still running after %lld ms: killing them\n",
                          static_cast<long long>(stop_grace.count()));
             signal_all(children, SIGKILL);
             for (const auto& [pid, member] : children) {

@@ -304,6 +304,12 @@ std::vector<std::string> herd_config::neighbours(std::string_view name) const {
     return result;
 }
 
+std::chrono::milliseconds herd_config::shutdown_grace() const {
+    constexpr std::chrono::milliseconds least{3'000};
+    constexpr std::chrono::milliseconds after_a_lookup{1'000}; // to write its reply
+    return places.is_google() ? std::max(least, places.timeout + after_a_lookup) : least;
+}
+
 herd_config parse_config(std::string_view toml_text, std::string source) {
     const reporter r(source);
     toml::table root;

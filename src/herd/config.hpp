@@ -77,6 +77,10 @@ struct herd_config {
 
     // The members linked to `name`, sorted by name.
     std::vector<std::string> neighbours(std::string_view name) const;
+
+    // How long a member stopping on a signal waits for its sessions to answer the lines they
+    // have read: three seconds, or longer than a Google look-up may take.
+    std::chrono::milliseconds shutdown_grace() const;
 };
 
 // Parses and validates TOML text; `source` names it in messages.

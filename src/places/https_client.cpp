@@ -69,15 +69,27 @@ https_client::https_client(asio::any_io_executor executor, asio::ssl::context& t
                            https_limits limits)
     : executor_(std::move(executor)), tls_(tls), origin_(std::move(origin)), limits_(limits) {}
 
-https_client::~https_client() = default;
+https_client::~https_client() { *alive_ = false; }
 
 asio::awaitable<bool> https_client::acquire_slot(steady::time_point deadline) {
     while (in_flight_ >= limits_.max_concurrent) {
         asio::steady_timer turn(executor_, deadline);
         waiting_.push_back(&turn);
+        // Leaves the queue however the wait ends, the frame's destruction at a forced shutdown
+        // included (when the client may be gone already: see send()).
+        struct queued {
+            std::deque<asio::steady_timer*>& waiting;
+            asio::steady_timer* turn;
+            std::shared_ptr<const bool> alive;
+            ~queued() {
+                if (*alive) {
+                    std::erase(waiting, turn);
+                }
+            }
+        } in_queue{waiting_, &turn, alive_};
         co_await turn.async_wait(use_tuple);
-        std::erase(waiting_, &turn);
         if (steady::now() >= deadline) {
+            wake_next_waiter(); // a slot that freed as this one gave up goes to the next
             co_return false;
         }
     }
@@ -87,8 +99,13 @@ asio::awaitable<bool> https_client::acquire_slot(steady::time_point deadline) {
 
 void https_client::release_slot() {
     --in_flight_;
-    if (!waiting_.empty()) {
-        waiting_.front()->cancel(); // the oldest waiter tries again
+    wake_next_waiter();
+}
+
+void https_client::wake_next_waiter() {
+    if (in_flight_ < limits_.max_concurrent && !waiting_.empty()) {
+        waiting_.front()->cancel(); // the oldest waiter tries again...
+        waiting_.pop_front();       // ...and the next release wakes the one after it
     }
 }
 
@@ -100,16 +117,23 @@ asio::awaitable<https_result> https_client::send(const upstream_request& request
     if (!co_await acquire_slot(deadline)) {
         co_return timed_out();
     }
+    // Released however the exchange ends. At a forced shutdown this frame may be destroyed
+    // after the client: then there is nothing to release.
     struct slot_guard {
         https_client& client;
-        ~slot_guard() { client.release_slot(); }
-    } guard{*this};
+        std::shared_ptr<const bool> alive;
+        ~slot_guard() {
+            if (*alive) {
+                client.release_slot();
+            }
+        }
+    } guard{*this, alive_};
 
     // A pooled connection may have been closed by the server meanwhile: then try once more
-    // on a fresh one.
+    // on a fresh one (the others in the pool are likely as old).
     for (int attempt = 0; attempt < 2; ++attempt) {
         std::unique_ptr<connection> c;
-        const bool reused = !idle_.empty();
+        const bool reused = attempt == 0 && !idle_.empty();
         if (reused) {
             c = std::move(idle_.back());
             idle_.pop_back();

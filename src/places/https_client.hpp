@@ -60,6 +60,8 @@ private:
 
     boost::asio::awaitable<bool> acquire_slot(std::chrono::steady_clock::time_point deadline);
     void release_slot();
+    // Wakes the oldest exchange waiting for a slot, if a slot is free.
+    void wake_next_waiter();
     // One request and response on `c`; `keep_alive` tells whether `c` may be reused.
     boost::asio::awaitable<https_result> exchange(connection& c, const upstream_request& request,
                                                   std::chrono::steady_clock::time_point deadline, bool& keep_alive);
@@ -71,6 +73,7 @@ private:
     std::vector<std::unique_ptr<connection>> idle_;
     std::size_t in_flight_ = 0;
     std::deque<boost::asio::steady_timer*> waiting_; // exchanges waiting for a slot, oldest first
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true); // false once destroyed
 };
 
 } // namespace herd::places

@@ -1,6 +1,7 @@
 // A local HTTPS server that speaks Google Places' request and response formats, for tests.
 // Usage: fake_google --cert C --key K --mode MODE --log FILE --port-file FILE [--delay-ms N]
-// Binds 127.0.0.1 on a free port and writes the port to --port-file. Appends one JSON line
+//        [--port N]
+// Binds 127.0.0.1 on --port (a free port by default) and writes the port to --port-file. Appends one JSON line
 // per request to --log. Modes: legacy, new, legacy-denied, new-denied, http-500, bad-json,
 // hang, huge. Stops by itself after --lifetime-s (default 120) seconds.
 #include <atomic>
@@ -31,6 +32,7 @@ struct options {
     std::string cert, key, mode = "legacy", log, port_file;
     int delay_ms = 0;
     int lifetime_s = 120;
+    unsigned short port = 0; // 0: a free one
 };
 
 std::mutex log_mutex;
@@ -154,6 +156,8 @@ int main(int argc, char** argv) {
             *found->second = argv[i + 1];
         } else if (flag == "--delay-ms") {
             o.delay_ms = std::stoi(argv[i + 1]);
+        } else if (flag == "--port") {
+            o.port = static_cast<unsigned short>(std::stoi(argv[i + 1]));
         } else if (flag == "--lifetime-s") {
             o.lifetime_s = std::stoi(argv[i + 1]);
         } else {
@@ -165,7 +169,7 @@ int main(int argc, char** argv) {
     tls.use_certificate_chain_file(o.cert);
     tls.use_private_key_file(o.key, asio::ssl::context::pem);
     asio::io_context io;
-    tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), o.port));
     {
         std::ofstream port(o.port_file + ".part");
         port << acceptor.local_endpoint().port() << "\n";

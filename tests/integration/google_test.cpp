@@ -33,17 +33,25 @@ protected:
     void start(const std::string& backend, const std::string& mode, const std::string& places_extra = "",
                int delay_ms = 0) {
         make_certificate(dir_);
+        start_fake(mode, delay_ms);
+        const std::string endpoint = "https://127.0.0.1:" + std::to_string(fake_port());
+        start_member(backend, "endpoint = \"" + endpoint + "\"\nca_file = \"" + dir_.file("cert.pem") + "\"\n" +
+                                  places_extra);
+    }
+
+    // (Re)starts the fake server in `mode`, on `port` (0: a free one), with the certificate made.
+    void start_fake(const std::string& mode, int delay_ms = 0, int port = 0) {
+        fake_.reset();
         std::remove(dir_.file("port").c_str());
         fake_ = std::make_unique<herd_process>(
             std::vector<std::string>{"--cert", dir_.file("cert.pem"), "--key", dir_.file("key.pem"), "--mode", mode,
                                      "--log", dir_.file("requests.jsonl"), "--port-file", dir_.file("port"),
-                                     "--delay-ms", std::to_string(delay_ms)},
+                                     "--delay-ms", std::to_string(delay_ms), "--port", std::to_string(port)},
             dir_.path(), "fake_google", "/dev/null", FAKE_GOOGLE_BINARY);
         ASSERT_TRUE(wait_until([&] { return !dir_.read("port").empty(); }, 10s)) << fake_->err();
-        const std::string endpoint = "https://127.0.0.1:" + std::to_string(std::stoi(dir_.read("port")));
-        start_member(backend, "endpoint = \"" + endpoint + "\"\nca_file = \"" + dir_.file("cert.pem") + "\"\n" +
-                                  places_extra);
     }
+
+    int fake_port() const { return std::stoi(dir_.read("port")); }
 
     void start_member(const std::string& backend, const std::string& places_keys) {
         herd_.extra = limits_;
@@ -246,13 +254,9 @@ TEST_F(google_test, a_refused_upstream_is_an_error_reply) {
 
 TEST_F(google_test, an_untrusted_certificate_is_a_tls_error_reply) {
     make_certificate(dir_);
-    fake_ = std::make_unique<herd_process>(
-        std::vector<std::string>{"--cert", dir_.file("cert.pem"), "--key", dir_.file("key.pem"), "--mode", "legacy",
-                                 "--log", dir_.file("requests.jsonl"), "--port-file", dir_.file("port")},
-        dir_.path(), "fake_google", "/dev/null", FAKE_GOOGLE_BINARY);
-    ASSERT_TRUE(wait_until([&] { return !dir_.read("port").empty(); }, 10s));
+    start_fake("legacy");
     // No ca_file: the throwaway certificate is not trusted.
-    start_member("google", "endpoint = \"https://127.0.0.1:" + std::to_string(std::stoi(dir_.read("port"))) + "\"\n");
+    start_member("google", "endpoint = \"https://127.0.0.1:" + std::to_string(fake_port()) + "\"\n");
     const auto reply = whatsat("WHATSAT kiwi.cs.ucla.edu 10 5");
     EXPECT_EQ(reply.at("status").as_string(), "UNKNOWN_ERROR");
     EXPECT_NE(std::string(reply.at("error_message").as_string()).find("TLS handshake with upstream failed"),
@@ -309,6 +313,49 @@ TEST_F(google_test, connections_are_kept_alive_and_reused) {
     const auto sent = requests();
     ASSERT_EQ(sent.size(), 2u);
     EXPECT_EQ(sent[0].at("connection"), sent[1].at("connection"));
+}
+
+// Pooled connections that upstream has closed meanwhile (here: it restarted) cost a look-up
+// one failed try at most: the second goes on a fresh connection.
+TEST_F(google_test, a_pool_of_connections_upstream_has_closed_costs_one_try_at_most) {
+    start("google", "legacy", "", 300);
+    {
+        line_client a(port());
+        line_client b(port());
+        a.send("WHATSAT kiwi.cs.ucla.edu 10 5\n");
+        b.send("WHATSAT kiwi.cs.ucla.edu 11 5\n"); // another request: a second connection
+        ASSERT_TRUE(a.read_until("\n\n", 10s).ends_with("}\n\n"));
+        ASSERT_TRUE(b.read_until("\n\n", 10s).ends_with("}\n\n"));
+    }
+    ASSERT_EQ(requests().size(), 2u);
+    ASSERT_NE(requests()[0].at("connection"), requests()[1].at("connection")) << "both went on one connection";
+    start_fake("legacy", 0, fake_port()); // the pooled two are closed now
+    const auto reply = whatsat("WHATSAT kiwi.cs.ucla.edu 12 5");
+    EXPECT_EQ(reply.at("status").as_string(), "OK") << json::serialize(reply);
+}
+
+TEST_F(google_test, sigterm_answers_a_lookup_that_outlasts_three_seconds) {
+    // The grace for answering what was read covers a look-up's whole timeout.
+    start("google", "hang", "timeout_ms = 4000\n");
+    line_client waiting(port());
+    waiting.send("WHATSAT kiwi.cs.ucla.edu 10 5\n");
+    ASSERT_TRUE(wait_until([&] { return requests().size() == 1; }, 5s));
+    member_->signal(SIGTERM);
+    std::string all;
+    EXPECT_TRUE(waiting.read_to_eof(all, 10s));
+    EXPECT_NE(all.find("upstream timed out after 4000 ms"), std::string::npos) << all;
+    EXPECT_EQ(member_->wait(10s), 0);
+}
+
+TEST_F(google_test, a_stop_forced_while_lookups_wait_upstream_ends_cleanly) {
+    // Three look-ups of 2 s each, read at once, outlast the 3 s grace: the loop is stopped
+    // with one waiting upstream, and the member still exits as it should.
+    start("google", "hang", "timeout_ms = 2000\n");
+    line_client waiting(port());
+    waiting.send("WHATSAT kiwi.cs.ucla.edu 10 5\nWHATSAT kiwi.cs.ucla.edu 10 4\nWHATSAT kiwi.cs.ucla.edu 10 3\n");
+    ASSERT_TRUE(wait_until([&] { return requests().size() == 1; }, 5s));
+    member_->signal(SIGTERM);
+    EXPECT_EQ(member_->wait(10s), 0) << member_->err();
 }
 
 TEST_F(google_test, concurrent_upstream_requests_are_bounded) {

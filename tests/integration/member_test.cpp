@@ -1,5 +1,6 @@
 // The real `herd serve` process, spoken to over TCP on loopback.
 #include <csignal>
+#include <filesystem>
 #include <regex>
 #include <thread>
 
@@ -381,6 +382,42 @@ TEST_F(member_test, sigterm_stops_the_member_promptly_with_clients_connected) {
     EXPECT_LT(std::chrono::steady_clock::now() - started, 4s);
     std::string all;
     EXPECT_TRUE(client.read_to_eof(all, 1s));
+}
+
+TEST_F(member_test, a_signal_while_the_gazetteer_loads_stops_the_member_cleanly) {
+    // The project's full gazetteer takes a while to load: the signal comes meanwhile.
+    config_ = herd_.write_config(dir_);
+    std::string text = dir_.read("herd.toml");
+    const std::string fixture = std::string(HERD_TEST_DATA) + "/places.json";
+    text.replace(text.find(fixture), fixture.size(), std::string(HERD_TEST_DATA) + "/../../data/cities.json");
+    dir_.write("herd.toml", text);
+    herd_process member({"serve", "Clark", "--config", config_}, dir_.path(), "Clark");
+    ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(dir_.file("logs/Clark.log")); }, 10s));
+    std::this_thread::sleep_for(20ms);
+    EXPECT_FALSE(port_accepts(port())) << "loaded already: the signal did not come during the load";
+    member.signal(SIGTERM);
+    EXPECT_EQ(member.wait(30s), 0) << member.err();
+    EXPECT_NE(dir_.read("logs/Clark.log").find("Clark stopping on signal 15"), std::string::npos);
+}
+
+TEST_F(member_test, a_member_whose_stderr_reader_has_gone_keeps_serving) {
+    // Warnings also go to stderr, here a pipe whose reader exits at once: writing to it must
+    // fail quietly (EPIPE), not kill the member (SIGPIPE).
+    herd_.extra = "[limits]\nline_timeout_ms = 200\nidle_timeout_ms = 60000\n";
+    config_ = herd_.write_config(dir_);
+    member_ = start_member("Clark", port(), config_, dir_.path(), {"/bin/bash", "-c", R"(exec "$0" "$@" 2> >(true))"});
+    for (int i = 0; i < 3; ++i) { // each a warning: "too slow"
+        line_client slow(port());
+        slow.send("IAMAT never finished");
+        std::string rest;
+        EXPECT_TRUE(slow.read_to_eof(rest, 5s));
+    }
+    EXPECT_TRUE(wait_until([&] { return dir_.read("logs/Clark.log").find("too slow") != std::string::npos; }, 5s));
+    std::this_thread::sleep_for(300ms); // the stderr writer has had its go
+    EXPECT_FALSE(member_->wait(0ms)) << "the member died";
+    line_client client(port());
+    client.send("IAMAT after +1+1 1\n");
+    EXPECT_TRUE(client.read_lines(1).starts_with("AT Clark "));
 }
 
 TEST_F(member_test, a_client_still_connected_at_stop_is_logged_as_closed_by_the_member) {
