@@ -3,7 +3,9 @@
 #include <charconv>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -139,9 +141,17 @@ asio::awaitable<https_result> https_client::send(const upstream_request& request
             idle_.pop_back();
         } else {
             c = std::make_unique<connection>(executor_, tls_);
+            // The look-up runs on a thread of Asio's that cannot be interrupted; the exchange
+            // stops waiting for it at the deadline all the same.
+            using namespace asio::experimental::awaitable_operators;
             tcp::resolver resolver(executor_);
-            auto [resolve_error, endpoints] =
-                co_await resolver.async_resolve(origin_.host, std::to_string(origin_.port), use_tuple);
+            asio::steady_timer resolve_deadline(executor_, deadline);
+            auto resolved = co_await (resolver.async_resolve(origin_.host, std::to_string(origin_.port), use_tuple) ||
+                                      resolve_deadline.async_wait(use_tuple));
+            if (resolved.index() == 1) {
+                co_return timed_out();
+            }
+            auto [resolve_error, endpoints] = std::get<0>(std::move(resolved));
             if (resolve_error) {
                 co_return https_result{false, 0, {}, "cannot resolve " + origin_.host + ": " + resolve_error.message()};
             }
