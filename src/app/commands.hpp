@@ -12,6 +12,9 @@ inline constexpr int exit_ok = 0;
 inline constexpr int exit_failure = 1;    // could not run: busy port, unreachable member, bad data
 inline constexpr int exit_bad_config = 2; // the config or the command line is wrong
 
+// Set by `herd up` for its members: its pid, so that a member ends when it does.
+inline constexpr const char* parent_pid_variable = "HERD_UP_PID";
+
 // Raises the soft limit on open files to the hard one, as servers do; returns the new limit.
 rlim_t raise_file_limit();
 

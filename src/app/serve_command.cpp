@@ -1,11 +1,14 @@
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <memory>
 
 #include <malloc.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -35,6 +38,15 @@ rlim_t raise_file_limit() {
 }
 
 int serve(const std::string& name, const std::string& config_path) {
+    // Started by `herd up`: end (as on SIGTERM) when it ends, even by SIGKILL, rather than
+    // live on holding the ports; and not start at all if it is gone already.
+    if (const char* parent = std::getenv(parent_pid_variable)) {
+        ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (std::to_string(::getppid()) != parent) {
+            std::fprintf(stderr, "herd: %s: the herd up that started it (pid %s) has ended\n", name.c_str(), parent);
+            return exit_failure;
+        }
+    }
     // Blocks of 256 KiB and more (a link's send buffers after a burst, a table left behind when
     // the store's index grows) get pages of their own, which go back to the system when freed.
     // glibc would otherwise raise this threshold after the first such free and keep later ones

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -28,6 +29,7 @@ constexpr auto kill_margin = std::chrono::seconds(2);
 struct child {
     std::string name;
     bool running = true;
+    bool died = false; // ended before it was asked to stop
 };
 
 // Starts `herd serve NAME --config FILE` with default signal handling and mask.
@@ -67,6 +69,7 @@ std::size_t reap(std::map<pid_t, child>& children, bool stopping) {
         int status = 0;
         if (member.running && waitpid(pid, &status, WNOHANG) == pid) {
             member.running = false;
+            member.died = !stopping;
             if (!stopping) {
                 std::fprintf(stderr, "herd: member %s (pid %d) %s\n", member.name.c_str(), pid,
                              describe_status(status).c_str());
@@ -101,6 +104,8 @@ int up(const std::string& config_path, const std::string& herd_binary) {
         ::setenv(config.secret_env.c_str(), (peer::make_nonce() + peer::make_nonce()).c_str(), 1);
         std::printf("herd: made a herd secret for this run (set %s to choose one)\n", config.secret_env.c_str());
     }
+    // Members end with this process, however it ends (see serve): they find it here.
+    ::setenv(parent_pid_variable, std::to_string(::getpid()).c_str(), 1);
     // Signals are taken synchronously with sigwait; children get them unblocked.
     sigset_t watched;
     sigemptyset(&watched);
@@ -156,6 +161,12 @@ int up(const std::string& config_path, const std::string& herd_binary) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     std::printf("herd: all members stopped\n");
+    const auto died = std::count_if(children.begin(), children.end(), [](const auto& c) { return c.second.died; });
+    if (died > 0) {
+        std::fprintf(stderr, "herd: %lld of %zu members ended before the stop (see above)\n",
+                     static_cast<long long>(died), children.size());
+        return exit_failure;
+    }
     return exit_ok;
 }
 

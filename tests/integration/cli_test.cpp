@@ -193,6 +193,31 @@ TEST_F(cli_test, up_reports_a_member_that_dies) {
     }
     EXPECT_TRUE(contains(up.err(), "member Beta (pid " + std::to_string(pid) + ") killed by signal")) << up.err();
     EXPECT_TRUE(port_accepts(herd_.ports.at("Alpha"))); // the others keep serving
+    // Stopped later, `up` still says that not all went well.
+    up.signal(SIGTERM);
+    EXPECT_EQ(up.wait(10s), 1);
+    EXPECT_TRUE(contains(up.err(), "1 of 2 members ended before the stop")) << up.err();
+}
+
+TEST_F(cli_test, up_killed_takes_its_members_with_it) {
+    herd_process up({"up", "--config", config_}, dir_.path(), "up");
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (!(port_accepts(herd_.ports.at("Alpha")) && port_accepts(herd_.ports.at("Beta")))) {
+        ASSERT_LT(std::chrono::steady_clock::now(), deadline) << up.err();
+        std::this_thread::sleep_for(20ms);
+    }
+    std::vector<pid_t> members; // from what `up` printed, to clean up whatever happens
+    const std::string out = up.out();
+    for (auto at = out.find(" pid "); at != std::string::npos; at = out.find(" pid ", at + 1)) {
+        members.push_back(std::stoi(out.substr(at + 5)));
+    }
+    ASSERT_EQ(members.size(), 2u) << out;
+    up.signal(SIGKILL); // no chance to stop them itself
+    EXPECT_TRUE(wait_until(
+        [&] { return !port_accepts(herd_.ports.at("Alpha")) && !port_accepts(herd_.ports.at("Beta")); }, 10s));
+    for (const pid_t pid : members) {
+        ::kill(pid, SIGKILL); // gone already, unless the test failed
+    }
 }
 
 TEST_F(cli_test, bench_propagation_prints_percentiles_of_updates_seen_across_a_link) {
