@@ -37,6 +37,12 @@ protected:
         return herd_.write_config(dir_);
     }();
 
+    // Waits until Alpha and Beta both take connections; false after 20 s.
+    bool both_listen() const {
+        return wait_until([&] { return port_accepts(herd_.ports.at("Alpha")) && port_accepts(herd_.ports.at("Beta")); },
+                          20s);
+    }
+
     // `herd bench load --to Alpha ARGS --config ...`, run to completion.
     boost::json::object load_alpha(std::vector<std::string> args) const {
         args.insert(args.begin(), {"bench", "load", "--to", "Alpha"});
@@ -115,8 +121,7 @@ TEST_F(cli_test, up_makes_a_secret_when_none_is_set_and_its_members_link) {
     ::unsetenv("HERD_SECRET");
     herd_process up({"up", "--config", config_}, dir_.path(), "up");
     ::setenv("HERD_SECRET", test_secret, 1);
-    ASSERT_TRUE(
-        wait_until([&] { return port_accepts(herd_.ports.at("Alpha")) && port_accepts(herd_.ports.at("Beta")); }, 20s));
+    ASSERT_TRUE(both_listen());
     line_client alpha(herd_.ports.at("Alpha"));
     alpha.send("IAMAT made.secret +1+1 1\n");
     std::string at_line = alpha.read_lines(1);
@@ -158,11 +163,7 @@ TEST_F(cli_test, send_to_a_member_that_is_down_fails_clearly) {
 
 TEST_F(cli_test, up_starts_every_member_and_stops_them_on_sigterm) {
     herd_process up({"up", "--config", config_}, dir_.path(), "up");
-    const auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (!(port_accepts(herd_.ports.at("Alpha")) && port_accepts(herd_.ports.at("Beta")))) {
-        ASSERT_LT(std::chrono::steady_clock::now(), deadline) << up.err();
-        std::this_thread::sleep_for(20ms);
-    }
+    ASSERT_TRUE(both_listen()) << up.err();
     line_client client(herd_.ports.at("Beta"));
     client.send("IAMAT k +1+1 1\n");
     EXPECT_TRUE(client.read_lines(1).starts_with("AT Beta "));
@@ -176,21 +177,14 @@ TEST_F(cli_test, up_starts_every_member_and_stops_them_on_sigterm) {
 
 TEST_F(cli_test, up_reports_a_member_that_dies) {
     herd_process up({"up", "--config", config_}, dir_.path(), "up");
-    const auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (!(port_accepts(herd_.ports.at("Alpha")) && port_accepts(herd_.ports.at("Beta")))) {
-        ASSERT_LT(std::chrono::steady_clock::now(), deadline) << up.err();
-        std::this_thread::sleep_for(20ms);
-    }
+    ASSERT_TRUE(both_listen()) << up.err();
     // The member's pid is printed by `up`; kill it as an operator would.
     const std::string out = up.out();
     const auto at = out.find("started Beta");
     ASSERT_NE(at, std::string::npos) << out;
     const pid_t pid = std::stoi(out.substr(out.find("pid", at) + 3));
     ::kill(pid, SIGKILL);
-    while (!contains(up.err(), "member Beta")) {
-        ASSERT_LT(std::chrono::steady_clock::now(), deadline + 10s) << up.err();
-        std::this_thread::sleep_for(20ms);
-    }
+    ASSERT_TRUE(wait_until([&] { return contains(up.err(), "member Beta"); }, 10s)) << up.err();
     EXPECT_TRUE(contains(up.err(), "member Beta (pid " + std::to_string(pid) + ") killed by signal")) << up.err();
     EXPECT_TRUE(port_accepts(herd_.ports.at("Alpha"))); // the others keep serving
     // Stopped later, `up` still says that not all went well.
@@ -201,11 +195,7 @@ TEST_F(cli_test, up_reports_a_member_that_dies) {
 
 TEST_F(cli_test, up_killed_takes_its_members_with_it) {
     herd_process up({"up", "--config", config_}, dir_.path(), "up");
-    const auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (!(port_accepts(herd_.ports.at("Alpha")) && port_accepts(herd_.ports.at("Beta")))) {
-        ASSERT_LT(std::chrono::steady_clock::now(), deadline) << up.err();
-        std::this_thread::sleep_for(20ms);
-    }
+    ASSERT_TRUE(both_listen()) << up.err();
     std::vector<pid_t> members; // from what `up` printed, to clean up whatever happens
     const std::string out = up.out();
     for (auto at = out.find(" pid "); at != std::string::npos; at = out.find(" pid ", at + 1)) {
