@@ -60,12 +60,16 @@ asio::awaitable<void> member::accept_loop() {
             co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
             continue;
         }
+        if (!acceptor_.is_open()) {
+            co_return; // accepted just as stop() came: `socket` closes here, like the ones after
+        }
         if (sessions_.size() >= limits_.max_connections) {
             log_->warn("connection refused: {} clients already connected (limits.max_connections)",
                        sessions_.size());
             continue; // `socket` closes here
         }
-        socket.set_option(tcp::no_delay(true));
+        boost::system::error_code ignored; // a connection already reset fails later, as its own
+        socket.set_option(tcp::no_delay(true), ignored);
         // Without a peer port, neighbours dial the client port and the handshake tells them apart.
         client_session::peer_hook on_peer;
         if (self_.peer_port == 0) {
