@@ -141,7 +141,9 @@ int up(const std::string& config_path, const std::string& herd_binary) {
         }
         break;
     }
-    std::printf("herd: stopping %zu members\n", reap(children, false));
+    // Members that end now were most likely stopped by the same signal (Ctrl-C reaches the
+    // whole process group): not counted as deaths.
+    std::printf("herd: stopping %zu members\n", reap(children, true));
     std::fflush(stdout);
     signal_all(children, SIGTERM);
     const auto stop_grace = config.shutdown_grace() + kill_margin;

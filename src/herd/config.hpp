@@ -39,7 +39,7 @@ struct limits_config {
     std::chrono::milliseconds send_timeout{10'000};  // a client not taking a reply this long is dropped
     std::chrono::milliseconds line_timeout{30'000};  // a line begun must end within this (slowloris)
     std::size_t max_output_bytes = 1 << 20;          // replies buffered per client before writing
-    std::size_t peer_queue_bytes = 8 << 20;          // a peer link queueing more is dropped
+    std::size_t peer_queue_bytes = 8 << 20;          // a peer link queueing more (beside one record) is dropped
     std::chrono::milliseconds peer_heartbeat{500};   // an idle link sends PING this often
     std::chrono::milliseconds peer_timeout{3'000};   // a link silent this long is dead
     std::chrono::milliseconds peer_connect_timeout{2'000}; // connect + handshake

@@ -24,8 +24,8 @@ namespace asio = boost::asio;
 using steady = std::chrono::steady_clock;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t catch_up_batch_bytes = 64 * 1024;
-// A burst can grow a link's send buffers to limits.peer_queue_bytes, and a long line its
-// input buffer; once they are empty again, a link keeps no more than this of each. (Below it, they are kept: a busy
+// A burst can grow a link's send buffers to limits.peer_queue_bytes and one record, and a
+// long line its input buffer; once they are empty again, a link keeps no more than this of each. (Below it, they are kept: a busy
 // link would otherwise allocate them again and again.)
 constexpr std::size_t idle_buffer_bytes = 1 << 20;
 // The longest AT line any member may flood: an IAMAT as long as the largest client line limit
@@ -47,6 +47,7 @@ peer_link::peer_link(asio::ip::tcp::socket socket, std::string neighbour, std::s
         digests[b] = store_.bucket_digest(b);
     }
     queue_ = format_digest(digests); // the first thing the neighbour hears
+    longest_queued_ = queue_.size();  // a line the bound does not count, like a record
 }
 
 void peer_link::close(const std::string& reason) {

@@ -46,8 +46,9 @@ public:
     // Runs the link until it fails or close() is called; returns why it ended.
     boost::asio::awaitable<std::string> run();
 
-    // Queues one record for the neighbour. Past limits.peer_queue_bytes it closes the link
-    // instead: the neighbour catches up when it links again.
+    // Queues one record for the neighbour. When the queue holds more than
+    // limits.peer_queue_bytes beside its longest record, it closes the link instead: the
+    // neighbour catches up when it links again.
     void send(std::string_view at_line);
 
     // Ends the link. The first reason given is the one run() returns.

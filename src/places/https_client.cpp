@@ -3,7 +3,6 @@
 #include <charconv>
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
@@ -91,6 +90,7 @@ asio::awaitable<bool> https_client::acquire_slot(steady::time_point deadline) {
         } in_queue{waiting_, &turn, alive_};
         co_await turn.async_wait(use_tuple);
         if (steady::now() >= deadline) {
+            std::erase(waiting_, &turn);
             wake_next_waiter(); // a slot that freed as this one gave up goes to the next
             co_return false;
         }
@@ -109,6 +109,30 @@ void https_client::wake_next_waiter() {
         waiting_.front()->cancel(); // the oldest waiter tries again...
         waiting_.pop_front();       // ...and the next release wakes the one after it
     }
+}
+
+asio::awaitable<std::pair<boost::system::error_code, tcp::resolver::results_type>>
+https_client::resolve(steady::time_point deadline) {
+    // The look-up runs on a thread of Asio's and cannot be cancelled (nor can an awaitable
+    // operator race it: it waits for both sides). So it reports into a state of its own, and
+    // the exchange waits on a timer that the look-up cancels when done, or that expires at the
+    // deadline, leaving a slow look-up to finish, unheard, in the background.
+    struct lookup {
+        tcp::resolver resolver;
+        asio::steady_timer done;
+        std::optional<std::pair<boost::system::error_code, tcp::resolver::results_type>> result;
+    };
+    const auto state = std::make_shared<lookup>(lookup{tcp::resolver(executor_), asio::steady_timer(executor_, deadline), {}});
+    state->resolver.async_resolve(origin_.host, std::to_string(origin_.port),
+                                  [state](const boost::system::error_code& error, tcp::resolver::results_type found) {
+                                      state->result.emplace(error, std::move(found));
+                                      state->done.cancel();
+                                  });
+    co_await state->done.async_wait(use_tuple);
+    if (!state->result) {
+        co_return std::pair{asio::error::make_error_code(asio::error::timed_out), tcp::resolver::results_type()};
+    }
+    co_return *state->result;
 }
 
 asio::awaitable<https_result> https_client::send(const upstream_request& request) {
@@ -141,17 +165,10 @@ asio::awaitable<https_result> https_client::send(const upstream_request& request
             idle_.pop_back();
         } else {
             c = std::make_unique<connection>(executor_, tls_);
-            // The look-up runs on a thread of Asio's that cannot be interrupted; the exchange
-            // stops waiting for it at the deadline all the same.
-            using namespace asio::experimental::awaitable_operators;
-            tcp::resolver resolver(executor_);
-            asio::steady_timer resolve_deadline(executor_, deadline);
-            auto resolved = co_await (resolver.async_resolve(origin_.host, std::to_string(origin_.port), use_tuple) ||
-                                      resolve_deadline.async_wait(use_tuple));
-            if (resolved.index() == 1) {
+            const auto [resolve_error, endpoints] = co_await resolve(deadline);
+            if (resolve_error == asio::error::timed_out) {
                 co_return timed_out();
             }
-            auto [resolve_error, endpoints] = std::get<0>(std::move(resolved));
             if (resolve_error) {
                 co_return https_result{false, 0, {}, "cannot resolve " + origin_.host + ": " + resolve_error.message()};
             }

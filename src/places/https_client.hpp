@@ -7,10 +7,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -58,6 +60,9 @@ public:
 private:
     class connection;
 
+    // The origin's addresses, or an error (timed_out at the deadline).
+    boost::asio::awaitable<std::pair<boost::system::error_code, boost::asio::ip::tcp::resolver::results_type>>
+    resolve(std::chrono::steady_clock::time_point deadline);
     boost::asio::awaitable<bool> acquire_slot(std::chrono::steady_clock::time_point deadline);
     void release_slot();
     // Wakes the oldest exchange waiting for a slot, if a slot is free.

@@ -116,6 +116,9 @@ asio::awaitable<void> client_session::run() {
             break;
         }
         splitter_.release_if_drained(kept_buffer_bytes); // every line read is answered and written
+        if (out_.capacity() > kept_buffer_bytes) {
+            std::string().swap(out_); // the room of a burst of replies: not kept while waiting
+        }
         touch(); // what is left buffered now is a partial line, if anything
         if (too_long_) {
             reason = "line longer than " + std::to_string(limits_.max_line_bytes) + " bytes";
@@ -205,9 +208,6 @@ asio::awaitable<bool> client_session::flush() {
         writing_ = false;
     }
     out_.clear();
-    if (out_.capacity() > kept_buffer_bytes) {
-        std::string().swap(out_); // a burst's replies: an idle session does not keep their room
-    }
     touch();
     co_return !error;
 }

@@ -60,8 +60,8 @@ private:
     void on_watchdog();
     // After the lines read are answered, and after a write: the connection may now sit idle for
     // limits.idle_timeout, but a line begun must be finished within limits.line_timeout of
-    // the read that began it (against slowloris clients). The clock restarts with each line
-    // end, so a client whose lines keep ending is never too slow.
+    // the first touch() that finds it (against slowloris clients). The clock restarts with
+    // each line end, so a client whose lines keep ending is never too slow.
     void touch();
 
     boost::asio::ip::tcp::socket socket_;
