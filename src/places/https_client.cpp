@@ -236,15 +236,21 @@ asio::awaitable<https_result> https_client::exchange(connection& c, const upstre
     if (write_error) {
         co_return failure(write_error, "write");
     }
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(limits_.max_response_bytes);
-    const auto [read_error, read] = co_await http::async_read(c.stream, c.buffer, parser, use_tuple);
-    if (read_error) {
-        co_return failure(read_error, "read");
+    for (;;) { // bounded by the deadline
+        http::response_parser<http::string_body> parser;
+        parser.body_limit(limits_.max_response_bytes);
+        const auto [read_error, read] = co_await http::async_read(c.stream, c.buffer, parser, use_tuple);
+        if (read_error) {
+            co_return failure(read_error, "read");
+        }
+        auto response = parser.release();
+        const unsigned status = response.result_int();
+        if (status >= 100 && status < 200 && status != 101) {
+            continue; // an interim response (100 Continue, 103 Early Hints): the answer follows it
+        }
+        keep_alive = response.keep_alive() && status >= 200;
+        co_return https_result{true, status, std::move(response.body()), {}};
     }
-    auto response = parser.release();
-    keep_alive = response.keep_alive();
-    co_return https_result{true, response.result_int(), std::move(response.body()), {}};
 }
 
 } // namespace herd::places

@@ -15,6 +15,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -127,7 +128,11 @@ void serve(const options& o, asio::ssl::context& tls, tcp::socket socket) {
                 return;
             }
             std::this_thread::sleep_for(std::chrono::milliseconds(o.delay_ms));
-            auto [status, body] = answer_for(o.mode);
+            if (o.mode == "early-hints") { // an interim response first, as a CDN may send
+                const std::string hints = "HTTP/1.1 103 Early Hints\r\nLink: </x.css>; rel=preload\r\n\r\n";
+                asio::write(stream, asio::buffer(hints));
+            }
+            auto [status, body] = answer_for(o.mode == "early-hints" ? "legacy" : o.mode);
             http::response<http::string_body> response(status, request.version());
             response.set(http::field::content_type, "application/json; charset=UTF-8");
             response.body() = std::move(body);

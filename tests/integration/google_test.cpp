@@ -306,6 +306,19 @@ TEST_F(google_test, concurrent_lookups_with_other_bounds_share_a_request_and_kee
     EXPECT_EQ(requests().size(), 1u);
 }
 
+// An interim response (a proxy's or a CDN's 103 Early Hints) comes before the answer on the
+// same connection: it is skipped, and the connection, left at the end of the answer, is reused.
+TEST_F(google_test, an_interim_response_before_the_answer_is_skipped) {
+    start("google", "early-hints");
+    for (const char* lookup : {"WHATSAT kiwi.cs.ucla.edu 10 5", "WHATSAT kiwi.cs.ucla.edu 11 3"}) {
+        const auto reply = whatsat(lookup);
+        EXPECT_EQ(reply.at("status").as_string(), "OK") << lookup << ": " << json::serialize(reply);
+    }
+    const auto sent = requests();
+    ASSERT_EQ(sent.size(), 2u);
+    EXPECT_EQ(sent[0].at("connection"), sent[1].at("connection"));
+}
+
 TEST_F(google_test, connections_are_kept_alive_and_reused) {
     start("google", "legacy");
     whatsat("WHATSAT kiwi.cs.ucla.edu 10 5");
