@@ -32,8 +32,9 @@ struct child {
     bool died = false; // ended before it was asked to stop
 };
 
-// Starts `herd serve NAME --config FILE` with default signal handling and mask.
-pid_t spawn_member(const std::string& binary, const std::string& name, const std::string& config_path) {
+// Starts `herd serve NAME --config FILE` with default signal handling and mask. Returns its
+// pid, or -1 with posix_spawn's error in `error`.
+pid_t spawn_member(const std::string& binary, const std::string& name, const std::string& config_path, int& error) {
     posix_spawnattr_t attributes;
     posix_spawnattr_init(&attributes);
     sigset_t none;
@@ -47,7 +48,7 @@ pid_t spawn_member(const std::string& binary, const std::string& name, const std
     }
     argv.push_back(nullptr);
     pid_t pid = 0;
-    const int error = posix_spawn(&pid, binary.c_str(), nullptr, &attributes, argv.data(), environ);
+    error = posix_spawn(&pid, binary.c_str(), nullptr, &attributes, argv.data(), environ);
     posix_spawnattr_destroy(&attributes);
     return error == 0 ? pid : -1;
 }
@@ -113,12 +114,16 @@ int up(const std::string& config_path, const std::string& herd_binary) {
     sigaddset(&watched, SIGTERM);
     sigaddset(&watched, SIGCHLD);
     pthread_sigmask(SIG_BLOCK, &watched, nullptr);
+    // SIGCHLD inherited as ignored would have the kernel reap members at once: their deaths
+    // would go unseen and unreported, and waitpid would fail.
+    std::signal(SIGCHLD, SIG_DFL);
 
     std::map<pid_t, child> children;
     for (const auto& [name, server] : config.servers) {
-        const pid_t pid = spawn_member(herd_binary, name, config_path);
+        int error = 0;
+        const pid_t pid = spawn_member(herd_binary, name, config_path, error);
         if (pid < 0) {
-            std::fprintf(stderr, "herd: cannot start %s: %s\n", name.c_str(), std::strerror(errno));
+            std::fprintf(stderr, "herd: cannot start %s: %s\n", name.c_str(), std::strerror(error));
             signal_all(children, SIGTERM);
             return exit_failure;
         }

@@ -175,10 +175,9 @@ TEST_F(cli_test, up_starts_every_member_and_stops_them_on_sigterm) {
     EXPECT_TRUE(contains(up.out(), "all members stopped")) << up.out();
 }
 
-TEST_F(cli_test, up_reports_a_member_that_dies) {
-    herd_process up({"up", "--config", config_}, dir_.path(), "up");
-    ASSERT_TRUE(both_listen()) << up.err();
-    // The member's pid is printed by `up`; kill it as an operator would.
+// Kills Beta as an operator would (its pid is what `up` printed) and checks that `up` reports
+// it, keeps Alpha, and exits 1 when stopped later.
+void expect_up_reports_beta_s_death(herd_process& up, const test_herd& herd) {
     const std::string out = up.out();
     const auto at = out.find("started Beta");
     ASSERT_NE(at, std::string::npos) << out;
@@ -186,11 +185,26 @@ TEST_F(cli_test, up_reports_a_member_that_dies) {
     ::kill(pid, SIGKILL);
     ASSERT_TRUE(wait_until([&] { return contains(up.err(), "member Beta"); }, 10s)) << up.err();
     EXPECT_TRUE(contains(up.err(), "member Beta (pid " + std::to_string(pid) + ") killed by signal")) << up.err();
-    EXPECT_TRUE(port_accepts(herd_.ports.at("Alpha"))); // the others keep serving
+    EXPECT_TRUE(port_accepts(herd.ports.at("Alpha"))); // the others keep serving
     // Stopped later, `up` still says that not all went well.
     up.signal(SIGTERM);
     EXPECT_EQ(up.wait(10s), 1);
     EXPECT_TRUE(contains(up.err(), "1 of 2 members ended before the stop")) << up.err();
+}
+
+TEST_F(cli_test, up_reports_a_member_that_dies) {
+    herd_process up({"up", "--config", config_}, dir_.path(), "up");
+    ASSERT_TRUE(both_listen()) << up.err();
+    expect_up_reports_beta_s_death(up, herd_);
+}
+
+// A SIGCHLD ignored by whoever started `up` is inherited; the kernel would then reap members
+// itself, and `up` would never hear of a death.
+TEST_F(cli_test, up_started_with_sigchld_ignored_still_reports_a_member_that_dies) {
+    herd_process up({"-c", R"(trap '' CHLD; exec "$0" up --config "$1")", HERD_BINARY, config_}, dir_.path(), "up",
+                    "/dev/null", "/bin/bash");
+    ASSERT_TRUE(both_listen()) << up.err();
+    expect_up_reports_beta_s_death(up, herd_);
 }
 
 TEST_F(cli_test, up_killed_takes_its_members_with_it) {
