@@ -41,15 +41,9 @@ void cut(json::array& results, unsigned bound) {
 
 // True when a legacy result's geometry.location is within the query's radius.
 bool within_radius(const json::value& result, const nearby_query& query) {
-    const json::object* place = result.if_object();
-    const json::value* geometry = place ? place->if_contains("geometry") : nullptr;
-    const json::value* location = geometry && geometry->is_object() ? geometry->get_object().if_contains("location")
-                                                                     : nullptr;
-    if (location == nullptr || !location->is_object()) {
-        return false;
-    }
-    const json::value* lat = location->get_object().if_contains("lat");
-    const json::value* lng = location->get_object().if_contains("lng");
+    boost::system::error_code absent;
+    const json::value* lat = result.find_pointer("/geometry/location/lat", absent);
+    const json::value* lng = result.find_pointer("/geometry/location/lng", absent);
     if (lat == nullptr || lng == nullptr || !lat->is_number() || !lng->is_number()) {
         return false;
     }
