@@ -23,6 +23,27 @@ using tcp = asio::ip::tcp;
 using steady = std::chrono::steady_clock;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
+// Runs `action` when it goes out of scope, unless the client it touches is gone by then: at a
+// forced shutdown the frames of exchanges still under way are destroyed with the io_context,
+// after the client.
+template <typename Action>
+class at_exit_while_alive {
+public:
+    at_exit_while_alive(std::shared_ptr<const bool> alive, Action action)
+        : alive_(std::move(alive)), action_(std::move(action)) {}
+    ~at_exit_while_alive() {
+        if (*alive_) {
+            action_();
+        }
+    }
+    at_exit_while_alive(const at_exit_while_alive&) = delete;
+    at_exit_while_alive& operator=(const at_exit_while_alive&) = delete;
+
+private:
+    std::shared_ptr<const bool> alive_;
+    Action action_;
+};
+
 bool is_ip_literal(const std::string& host) {
     boost::system::error_code error;
     asio::ip::make_address(host, error);
@@ -76,18 +97,8 @@ asio::awaitable<bool> https_client::acquire_slot(steady::time_point deadline) {
     while (in_flight_ >= limits_.max_concurrent) {
         asio::steady_timer turn(executor_, deadline);
         waiting_.push_back(&turn);
-        // Leaves the queue however the wait ends, the frame's destruction at a forced shutdown
-        // included (when the client may be gone already: see send()).
-        struct queued {
-            std::deque<asio::steady_timer*>& waiting;
-            asio::steady_timer* turn;
-            std::shared_ptr<const bool> alive;
-            ~queued() {
-                if (*alive) {
-                    std::erase(waiting, turn);
-                }
-            }
-        } in_queue{waiting_, &turn, alive_};
+        // Leaves the queue however the wait ends, the frame's destruction included.
+        const at_exit_while_alive in_queue(alive_, [this, &turn] { std::erase(waiting_, &turn); });
         co_await turn.async_wait(use_tuple);
         if (steady::now() >= deadline) {
             std::erase(waiting_, &turn);
@@ -143,17 +154,7 @@ asio::awaitable<https_result> https_client::send(const upstream_request& request
     if (!co_await acquire_slot(deadline)) {
         co_return timed_out();
     }
-    // Released however the exchange ends. At a forced shutdown this frame may be destroyed
-    // after the client: then there is nothing to release.
-    struct slot_guard {
-        https_client& client;
-        std::shared_ptr<const bool> alive;
-        ~slot_guard() {
-            if (*alive) {
-                client.release_slot();
-            }
-        }
-    } guard{*this, alive_};
+    const at_exit_while_alive slot(alive_, [this] { release_slot(); }); // however the exchange ends
 
     // A pooled connection may have been closed by the server meanwhile: then try once more
     // on a fresh one (the others in the pool are likely as old).
