@@ -88,12 +88,23 @@ TEST(hostile, a_flood_of_invalid_lines_is_answered_in_full_and_others_are_served
     EXPECT_EQ(answered, 100'000u);
 }
 
-TEST(hostile, a_slowloris_client_trickling_one_line_is_dropped) {
-    scratch_dir dir;
-    test_herd herd = make_test_herd({"Clark"});
-    herd.extra = "[limits]\nline_timeout_ms = 400\nidle_timeout_ms = 60000\n";
-    const auto member = start_member("Clark", herd.ports.at("Clark"), herd.write_config(dir), dir.path());
-    line_client slow(herd.ports.at("Clark"));
+// A member whose clients must finish a line within 400 ms (and may sit idle a minute).
+class slow_lines : public testing::Test {
+protected:
+    slow_lines() {
+        herd_.extra = "[limits]\nline_timeout_ms = 400\nidle_timeout_ms = 60000\n";
+        member_ = start_member("Clark", port(), herd_.write_config(dir_), dir_.path());
+    }
+    std::uint16_t port() const { return herd_.ports.at("Clark"); }
+    std::string log() const { return dir_.read("logs/Clark.log"); }
+
+    scratch_dir dir_;
+    test_herd herd_ = make_test_herd({"Clark"});
+    std::unique_ptr<herd_process> member_;
+};
+
+TEST_F(slow_lines, a_slowloris_client_trickling_one_line_is_dropped) {
+    line_client slow(port());
     // A complete line first: answered, and it starts no clock.
     slow.send("IAMAT k +1+1 1\n");
     ASSERT_TRUE(slow.read_lines(1).starts_with("AT Clark "));
@@ -112,15 +123,11 @@ TEST(hostile, a_slowloris_client_trickling_one_line_is_dropped) {
     EXPECT_TRUE(dropped);
     EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
     EXPECT_TRUE(wait_until(
-        [&] { return dir.read("logs/Clark.log").find("line not finished within 400 ms") != std::string::npos; }, 5s));
+        [&] { return log().find("line not finished within 400 ms") != std::string::npos; }, 5s));
 }
 
-TEST(hostile, a_client_whose_lines_keep_ending_is_not_too_slow) {
-    scratch_dir dir;
-    test_herd herd = make_test_herd({"Clark"});
-    herd.extra = "[limits]\nline_timeout_ms = 400\nidle_timeout_ms = 60000\n";
-    const auto member = start_member("Clark", herd.ports.at("Clark"), herd.write_config(dir), dir.path());
-    line_client client(herd.ports.at("Clark"));
+TEST_F(slow_lines, a_client_whose_lines_keep_ending_is_not_too_slow) {
+    line_client client(port());
     // Every write ends a line and begins the next: something is always buffered, but no line
     // takes more than 150 ms. Ten writes: 1.5 s, well past the line timeout.
     client.send("IAMAT k +1+1 1\nIAMAT k +1+1 ");
@@ -132,7 +139,7 @@ TEST(hostile, a_client_whose_lines_keep_ending_is_not_too_slow) {
     }
     client.send("12\n");
     EXPECT_TRUE(client.read_lines(1).ends_with(" k +1+1 12\n"));
-    EXPECT_EQ(dir.read("logs/Clark.log").find("line not finished"), std::string::npos);
+    EXPECT_EQ(log().find("line not finished"), std::string::npos);
 }
 
 } // namespace
