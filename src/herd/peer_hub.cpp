@@ -303,7 +303,7 @@ asio::awaitable<void> peer_hub::peer_accept_loop() {
 asio::awaitable<void> peer_hub::read_first_line(tcp::socket socket) {
     const auto deadline = steady::now() + config_.limits.peer_connect_timeout;
     std::string rest;
-    const auto line = co_await with_deadline(read_line(socket, rest), config_.limits.peer_connect_timeout);
+    const auto line = co_await with_deadline(read_line(socket, rest), deadline - steady::now());
     if (!line || !*line || !is_handshake(**line)) {
         log_.warn("peer port: connection without a handshake closed");
         co_return;
