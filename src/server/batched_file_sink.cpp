@@ -1,5 +1,6 @@
 #include "server/batched_file_sink.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -132,7 +133,11 @@ void batched_file_sink::write_handoff() {
     if (!handoff_busy_.load(std::memory_order_acquire)) {
         return;
     }
-    write_all(handoff_);
+    if (note_losses()) {
+        write_entries(handoff_);
+    } else {
+        lost_entries_ += static_cast<std::size_t>(std::count(handoff_.begin(), handoff_.end(), '\n'));
+    }
     handoff_.clear();
     if (handoff_.capacity() > 4 * limits_.batch_bytes) {
         std::string().swap(handoff_); // after a burst, do not keep its size
@@ -140,7 +145,32 @@ void batched_file_sink::write_handoff() {
     handoff_busy_.store(false, std::memory_order_release);
 }
 
-void batched_file_sink::write_all(const std::string& bytes) {
+bool batched_file_sink::note_losses() {
+    if (lost_entries_ == 0 && !line_end_owed_) {
+        return true;
+    }
+    std::string note = line_end_owed_ ? "\n" : "";
+    if (lost_entries_ > 0) {
+        const std::string text = fmt::format("{} log entries lost: the log could not be written ({})", lost_entries_,
+                                             std::strerror(failure_));
+        const std::lock_guard lock(mutex_); // the formatter and logger_name_ are the callers' too
+        spdlog::memory_buf_t formatted;
+        formatter_->format(spdlog::details::log_msg(logger_name_, spdlog::level::err, text), formatted);
+        note.append(formatted.data(), formatted.size());
+    }
+    if (write_bytes(note) < note.size()) {
+        return false; // the same note, whole, before the next batch
+    }
+    lost_entries_ = 0;
+    return true;
+}
+
+void batched_file_sink::write_entries(std::string_view batch) {
+    const std::size_t written = write_bytes(batch);
+    lost_entries_ += static_cast<std::size_t>(std::count(batch.begin() + static_cast<std::ptrdiff_t>(written), batch.end(), '\n'));
+}
+
+std::size_t batched_file_sink::write_bytes(std::string_view bytes) {
     std::size_t written = 0;
     while (written < bytes.size()) {
         const ssize_t n = ::write(fd_, bytes.data() + written, bytes.size() - written);
@@ -148,16 +178,22 @@ void batched_file_sink::write_all(const std::string& bytes) {
             continue;
         }
         if (n <= 0) {
-            if (!write_failed_) { // say so once, not every batch
-                std::fprintf(stderr, "herd: cannot write the log: %s (entries lost)\n", std::strerror(errno));
+            if (failure_ == 0) { // say so once, not every batch
+                failure_ = n < 0 ? errno : EIO;
+                std::fprintf(stderr, "herd: cannot write the log: %s (entries lost)\n", std::strerror(failure_));
             }
-            write_failed_ = true;
-            return;
+            break;
         }
         written += static_cast<std::size_t>(n);
     }
-    write_failed_ = false;
-    trimmer_.appended(bytes.size());
+    if (written > 0) {
+        line_end_owed_ = bytes[written - 1] != '\n';
+        trimmer_.appended(written);
+    }
+    if (written == bytes.size()) {
+        failure_ = 0;
+    }
+    return written;
 }
 
 } // namespace herd::server

@@ -21,7 +21,8 @@ namespace herd::server {
 // wake-up per batch, no mutex ping-pong), or when `interval` passes, or on flush(). When the
 // file cannot keep up and `max_pending_bytes` already wait, new entries are dropped and
 // counted, and the log says how many, rather than make the caller wait or grow without
-// bound. A file's written pages do not pile up in the page cache (`appended_file_trimmer`).
+// bound. Entries a failed write loses (a full disk) are counted too, and noted in the file
+// once it takes writes again. A file's written pages do not pile up in the page cache (`appended_file_trimmer`).
 // Destroying the sink writes everything still waiting. Thread-safe.
 class batched_file_sink final : public spdlog::sinks::base_sink<std::mutex> {
 public:
@@ -96,7 +97,15 @@ private:
     void write_loop();
     // Writes the handed-off batch, if any, and gives handoff_ back.
     void write_handoff();
-    void write_all(const std::string& bytes);
+    // Before a batch, after failed writes: ends the line a failed write cut short and says in
+    // the file how many entries were lost. False (and nothing noted) while the file still
+    // refuses writes.
+    bool note_losses();
+    // Writes a batch of whole entries; what the file refuses is counted in lost_entries_.
+    void write_entries(std::string_view batch);
+    // Appends `bytes` to the file; returns how many it took (all, unless a write failed: then
+    // failure_ holds its errno, said once on stderr, and a line cut short is remembered).
+    std::size_t write_bytes(std::string_view bytes);
 
     int fd_;
     settings limits_;
@@ -110,7 +119,12 @@ private:
     std::atomic<bool> batch_waiting_{false}; // a full batch waits: take it after the one in hand
     std::atomic<bool> stopping_{false};
     std::counting_semaphore<> ready_{0}; // released when there is work for the writer
-    bool write_failed_ = false;          // the writer's alone
+    // The writer's alone: the errno of the failed write that began the current spell of failures
+    // (0: the last write succeeded), the entries failed writes lost since a batch was last
+    // written, and whether the file ends in a line a failed write cut short.
+    int failure_ = 0;
+    std::size_t lost_entries_ = 0;
+    bool line_end_owed_ = false;
     std::thread writer_;                 // started last: uses everything above
 };
 

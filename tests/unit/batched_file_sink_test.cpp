@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <regex>
@@ -15,6 +17,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -120,6 +123,54 @@ TEST_F(sink_test, appends_to_an_existing_file) {
         log->info("later");
     }
     EXPECT_EQ(read_file(path), "earlier\nUnit info later\n");
+}
+
+// A file that refuses writes (a full disk; here a file size limit) loses entries. Once it takes
+// writes again, the sink ends the line a failed write cut short and says how many were lost.
+TEST_F(sink_test, entries_a_failed_write_lost_are_counted_in_the_file_once_it_takes_writes_again) {
+    rlimit unlimited{};
+    ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &unlimited), 0);
+    const auto old_handler = std::signal(SIGXFSZ, SIG_IGN); // EFBIG rather than a core dump
+    const auto restore = [&] {
+        ::setrlimit(RLIMIT_FSIZE, &unlimited);
+        std::signal(SIGXFSZ, old_handler);
+    };
+    struct scope_exit {
+        std::function<void()> run;
+        ~scope_exit() { run(); }
+    } restore_at_exit{restore};
+    const auto log = logger({.interval = never});
+    rlimit limited = unlimited;
+    limited.rlim_cur = 250;
+    ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limited), 0);
+    for (int i = 0; i < 20; ++i) {
+        log->info("entry {}", i); // 370 bytes: 13 entries and 13 bytes of the next fit in 250
+    }
+    log->flush();
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (read_file(path).size() < 250 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(5ms);
+    }
+    std::this_thread::sleep_for(100ms); // the write after the partial one fails at once
+    log->info("while full");
+    log->flush();
+    std::this_thread::sleep_for(100ms);
+    restore();
+    log->info("after");
+    log->flush();
+    const std::string text = read_when_written(path, "after");
+    std::string expected;
+    for (int i = 0; i < 13; ++i) {
+        expected += "Unit info entry " + std::to_string(i) + "\n";
+    }
+    expected += "Unit info ent\n"; // the entry cut short, its line ended
+    // The entry written while full is lost too, unless the writer reached it only after the
+    // limit was lifted (then it is written and seven are lost).
+    const std::string lost_eight = "Unit error 8 log entries lost: the log could not be written (File too large)\n";
+    const std::string lost_seven = "Unit error 7 log entries lost: the log could not be written (File too large)\n"
+                                   "Unit info while full\n";
+    const std::string after = "Unit info after\n";
+    EXPECT_TRUE(text == expected + lost_eight + after || text == expected + lost_seven + after) << text;
 }
 
 // Reads what `fd` holds until `marker` arrives or five seconds pass.
