@@ -1,16 +1,12 @@
 #include "store/client_index.hpp"
 
-#include <random>
-
 namespace herd::store {
-
-client_index::client_index() : seed_(std::uint64_t{std::random_device{}()} << 32 | std::random_device{}()) {}
 
 void client_index::insert(std::uint64_t h, std::uint32_t slot) {
     if ((size_ + 1) * 5 > entries_.size() * 4) {
         grow();
     }
-    place(std::uint64_t{tag_of(mix(h))} << 32 | slot);
+    place(std::uint64_t{tag_of(h)} << 32 | slot);
     ++size_;
 }
 

@@ -10,21 +10,19 @@ namespace herd::store {
 // Client ID -> slot number, for the store. Open addressing with linear probing over 8-byte
 // entries (a 32-bit hash tag and the slot), so a probe touches no record unless the tags
 // match; the IDs themselves live in the records, and `id_of(slot)` reads them back. Grows
-// by doubling past 80% full. Clients are never removed. Each index mixes hashes with a seed of
-// its own, so IDs chosen to share a probe region on one member do not share it on another or
-// after a restart.
+// by doubling past 80% full. Clients are never removed. The hashes must be ones a client cannot
+// aim (keyed: location_store::key_of), or IDs chosen to share a probe region would make each
+// look-up walk all of them.
 class client_index {
 public:
-    client_index();
-
-    // The slot of `id`, whose 64-bit hash (any function of the ID, the same every time) is `h`,
-    // or nothing.
+    // The slot of `id`, whose 64-bit hash (a keyed function of the ID, the same every time) is
+    // `h`, or nothing.
     template <typename IdOf>
     std::optional<std::uint32_t> find(std::string_view id, std::uint64_t h, const IdOf& id_of) const {
         if (entries_.empty()) {
             return std::nullopt;
         }
-        const std::uint32_t tag = tag_of(mix(h));
+        const std::uint32_t tag = tag_of(h);
         for (std::size_t at = position(tag);; at = (at + 1) & mask()) {
             const std::uint64_t entry = entries_[at];
             if (entry == empty) {
@@ -42,7 +40,7 @@ public:
     // Asks the CPU to fetch the entry where find(id, h) starts, without waiting for it.
     void prefetch(std::uint64_t h) const {
         if (!entries_.empty()) {
-            __builtin_prefetch(&entries_[position(tag_of(mix(h)))]);
+            __builtin_prefetch(&entries_[position(tag_of(h))]);
         }
     }
 
@@ -52,11 +50,7 @@ public:
 
 private:
     static constexpr std::uint64_t empty = ~std::uint64_t{0};
-    static std::uint32_t tag_of(std::uint64_t mixed) { return static_cast<std::uint32_t>(mixed >> 32); }
-    std::uint64_t mix(std::uint64_t h) const {
-        const std::uint64_t m = (h ^ seed_) * 0x9e37'79b9'7f4a'7c15ull;
-        return m ^ (m >> 29);
-    }
+    static std::uint32_t tag_of(std::uint64_t h) { return static_cast<std::uint32_t>(h >> 32); }
     static std::uint32_t slot_of(std::uint64_t entry) { return static_cast<std::uint32_t>(entry); }
     // Where a tag's probe starts: from its own bits, so growing needs no ID.
     std::size_t position(std::uint32_t tag) const { return tag & mask(); }
@@ -64,7 +58,6 @@ private:
     void place(std::uint64_t entry);
     void grow();
 
-    std::uint64_t seed_;
     std::vector<std::uint64_t> entries_; // a power of two of them, or none
     std::size_t size_ = 0;
 };

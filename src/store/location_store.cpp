@@ -3,6 +3,7 @@
 #include <cassert>
 
 #include "common/byte_words.hpp"
+#include "common/siphash.hpp"
 
 namespace herd::store {
 
@@ -37,6 +38,11 @@ std::uint64_t digest_hash(std::string_view bytes) {
     return h;
 }
 
+std::uint64_t index_hash(std::string_view client_id) {
+    static const siphash::key key = siphash::random_key();
+    return siphash::hash<1, 3>(key, client_id);
+}
+
 } // namespace
 
 std::size_t location_store::bucket_of(std::string_view client_id) {
@@ -44,12 +50,12 @@ std::size_t location_store::bucket_of(std::string_view client_id) {
 }
 
 client_key location_store::key_of(std::string_view client_id) {
-    return {client_id, digest_hash(client_id)};
+    return {client_id, digest_hash(client_id), index_hash(client_id)};
 }
 
 std::optional<std::uint32_t> location_store::find_slot(const client_key& client) const {
-    assert(client.hash == digest_hash(client.id)); // made by key_of, not by hand
-    return index_.find(client.id, client.hash, [this](std::uint32_t slot) { return this->slot(slot).client_id(); });
+    assert(client.hash == digest_hash(client.id) && client.index_hash == index_hash(client.id)); // by key_of
+    return index_.find(client.id, client.index_hash, [this](std::uint32_t slot) { return this->slot(slot).client_id(); });
 }
 
 record_arena::ref location_store::keep(record_ref record, std::string_view client_id) {
@@ -61,13 +67,13 @@ record_arena::ref location_store::keep(record_ref record, std::string_view clien
 bool location_store::merge(record_ref record, const client_key& client, report_from from) {
     assert(client.id.data() >= record.at_line.data() &&
            client.id.data() + client.id.size() <= record.at_line.data() + record.at_line.size());
-    const std::size_t bucket = bucket_of_hash(client.hash); // the key's one hash: bucket and index
+    const std::size_t bucket = bucket_of_hash(client.hash);
     const auto found = find_slot(client);
     if (!found) {
         const auto slot = static_cast<std::uint32_t>(slots_.size());
         slots_.push_back(keep(record, client.id));
         slot_buckets_.push_back(static_cast<std::uint8_t>(bucket));
-        index_.insert(client.hash, slot);
+        index_.insert(client.index_hash, slot);
         digests_[bucket] ^= digest_hash(record.at_line);
         return true;
     }
@@ -89,8 +95,8 @@ bool location_store::merge(record_ref record, const client_key& client, report_f
 }
 
 void location_store::prefetch(const client_key& client) const {
-    assert(client.hash == digest_hash(client.id));
-    index_.prefetch(client.hash);
+    assert(client.index_hash == index_hash(client.id));
+    index_.prefetch(client.index_hash);
 }
 
 std::optional<kept_record> location_store::find(std::string_view client_id) const {

@@ -14,12 +14,13 @@
 
 namespace herd::store {
 
-// A client ID with its hash, so that the several look-ups of one received update (prefetch,
-// holds, merge) hash the ID once. Make one with location_store::key_of() (debug builds
-// assert that a look-up's key has the right hash).
+// A client ID with its two hashes, so that the several look-ups of one received update
+// (prefetch, holds, merge) hash the ID once. Make one with location_store::key_of() (debug
+// builds assert that a look-up's key has the right hashes).
 struct client_key {
     std::string_view id;
-    std::uint64_t hash = 0;
+    std::uint64_t hash = 0;       // the same on every member: picks the bucket
+    std::uint64_t index_hash = 0; // keyed with this process's own secret key: picks the index entry
 };
 
 // Client ID -> newest record. Records never move between slots: slot i holds the same
@@ -29,7 +30,10 @@ struct client_key {
 // and 10-20 for the index. Not thread-safe: owned by one event loop.
 class location_store {
 public:
-    // The key of `client_id` (a view: it must outlive the key's use).
+    // The key of `client_id` (a view: it must outlive the key's use). Its index hash is
+    // SipHash-1-3 under a random key of the process's, so IDs a client chooses to collide in
+    // the bucket hash (which every member computes alike, and anyone can) spread over the
+    // index like any others.
     static client_key key_of(std::string_view client_id);
 
     // Keeps a copy of `record` (for the client its AT line names) when the client is unknown

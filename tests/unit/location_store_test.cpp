@@ -2,9 +2,13 @@
 
 #include <algorithm>
 #include <array>
+#include <string>
+#include <vector>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include "common/byte_words.hpp"
 
 namespace herd::store {
 namespace {
@@ -220,6 +224,50 @@ TEST(location_store, many_clients_each_found_after_the_index_grows) {
         EXPECT_EQ(kept->client_time_ns(), i * second);
     }
     EXPECT_FALSE(store.find(fmt::format("c{}", clients)));
+}
+
+// Anyone can compute the bucket hash (every member must), so a client can choose IDs that all
+// share it: 16-byte IDs whose second word cancels the difference the first word made. Were
+// the index to use that hash, each such ID would join one probe run that every look-up walks.
+TEST(location_store, ids_chosen_to_share_the_bucket_hash_spread_over_the_index) {
+    // The bucket hash's state after one word of a 16-byte ID (digest_hash's first step).
+    const auto after_first_word = [](std::uint64_t word) {
+        std::uint64_t h = (0x243f'6a88'85a3'08d3ull ^ 16) ^ word;
+        h *= 0x9e37'79b9'7f4a'7c15ull;
+        return h ^ (h >> 31);
+    };
+    const auto word_of = [](std::string_view eight) { return byte_words::load(eight.data()); };
+    const std::string base = "collide-00000000";
+    const std::uint64_t target = after_first_word(word_of("collide-")) ^ word_of("00000000");
+    std::vector<std::string> ids{base};
+    for (int i = 0; ids.size() < 300 && i < 100'000; ++i) {
+        const std::string first = fmt::format("c{:07}", i);
+        const std::uint64_t second_word = target ^ after_first_word(word_of(first));
+        std::string id = first;
+        for (int byte = 0; byte < 8; ++byte) {
+            id.push_back(static_cast<char>(second_word >> (8 * byte)));
+        }
+        if (std::all_of(id.begin(), id.end(), [](char c) { return static_cast<unsigned char>(c) > ' '; })) {
+            ids.push_back(id); // no white space: a valid client ID
+        }
+    }
+    ASSERT_EQ(ids.size(), 300u);
+    std::vector<std::uint64_t> index_hashes;
+    for (const auto& id : ids) {
+        const client_key key = location_store::key_of(id);
+        ASSERT_EQ(key.hash, location_store::key_of(base).hash) << "the crafting no longer matches digest_hash";
+        index_hashes.push_back(key.index_hash);
+    }
+    std::sort(index_hashes.begin(), index_hashes.end());
+    EXPECT_EQ(std::adjacent_find(index_hashes.begin(), index_hashes.end()), index_hashes.end());
+    location_store store;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        ASSERT_TRUE(store.merge(record("Bona", static_cast<int>(i), ids[i] + " +1+1")));
+    }
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        ASSERT_TRUE(store.find(ids[i]));
+        EXPECT_EQ(store.find(ids[i])->client_time_ns(), static_cast<geo::nanoseconds>(i) * second);
+    }
 }
 
 TEST(location_store, records_that_grow_and_shrink_keep_every_other_record_intact) {
