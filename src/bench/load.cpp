@@ -10,6 +10,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -59,11 +60,14 @@ struct run_state {
     std::size_t issued = 0;
     std::size_t answered = 0;
     std::size_t errors = 0;
+    std::size_t behind = 0; // paced commands due before the end that never went out
     std::size_t failed_connections = 0;
     client_times iamat_times;
     bool stopping = false;
+    steady::time_point stopped_at = steady::time_point::max(); // when a signal asked to stop
     std::size_t live = 0;              // connections still running
     std::vector<tcp::socket*> sockets; // by connection, while it runs (to close them if the server stalls)
+    std::vector<asio::steady_timer*> pacers; // by connection, while it runs (to wake them at a stop)
     steady::time_point started = steady::now();
     steady::time_point finished = started;
     asio::steady_timer* progress_timer = nullptr;
@@ -78,13 +82,47 @@ struct run_state {
         }
     }
 
-    steady::time_point deadline() const { return started + options.duration; }
+    steady::time_point deadline() const { return std::min(started + options.duration, stopped_at); }
+
+    // A signal's stop: no command goes out after now; replies owed are waited for as at the end.
+    void stop() {
+        stopping = true;
+        stopped_at = steady::now();
+        for (asio::steady_timer* pacer : pacers) {
+            if (pacer != nullptr) {
+                pacer->cancel();
+            }
+        }
+    }
 
     // Whether another command may go out at `now`.
     bool may_issue(steady::time_point now) const {
         return !stopping && issued < options.count && options.mode != load_mode::idle && now < deadline();
     }
 };
+
+// Holds an idle connection open, silent, to the end of the run. A server that closes it or
+// writes to it (a refusal such as Redis's `-ERR max number of clients reached`) fails it.
+asio::awaitable<void> hold_idle(tcp::socket& socket, asio::steady_timer& end, run_state& state, std::size_t index) {
+    end.expires_at(state.deadline());
+    end.async_wait([&socket](const boost::system::error_code& ec) {
+        if (!ec || ec == asio::error::operation_aborted) { // the end of the run, or a stop
+            boost::system::error_code ignored;
+            socket.cancel(ignored);
+        }
+    });
+    char byte = 0;
+    const auto [ec, n] = co_await socket.async_read_some(asio::buffer(&byte, 1), asio::as_tuple(asio::use_awaitable));
+    if (ec == asio::error::operation_aborted) {
+        co_return; // held to the end
+    }
+    end.cancel();
+    ++state.failed_connections;
+    std::fprintf(stderr, "herd: bench: idle connection %zu: %s\n", index,
+                 n > 0                           ? "the server wrote to it"
+                 : ec && ec != asio::error::eof ? ec.message().c_str()
+                                                : "closed by the server");
+}
 
 asio::awaitable<void> drive(tcp::socket socket, run_state& state, std::size_t index) {
     const load_options& options = state.options;
@@ -96,21 +134,22 @@ asio::awaitable<void> drive(tcp::socket socket, run_state& state, std::size_t in
     std::size_t oldest = 0;
     std::size_t in_flight = 0;
     // Paced runs: each connection sends every `connections / rate` seconds (at least a clock
-    // tick), staggered.
+    // tick, at most a day, which outlasts any run), staggered.
     const bool paced = options.rate > 0;
-    const auto interval =
-        paced ? std::max(steady::duration(1), std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(
-                                                  static_cast<double>(options.connections) / options.rate)))
-              : steady::duration::zero();
+    const double interval_seconds = paced ? std::min(static_cast<double>(options.connections) / options.rate, 86'400.0) : 0;
+    const auto seconds_to_clock = [](double s) {
+        return std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(s));
+    };
+    const auto interval = paced ? std::max(steady::duration(1), seconds_to_clock(interval_seconds)) : steady::duration::zero();
     steady::time_point next_send =
-        state.started + interval * static_cast<steady::rep>(index) /
-                            static_cast<steady::rep>(std::max<std::size_t>(1, options.connections));
+        state.started + seconds_to_clock(interval_seconds * static_cast<double>(index) /
+                                         static_cast<double>(std::max<std::size_t>(1, options.connections)));
     asio::steady_timer pacer(socket.get_executor());
     state.sockets[index] = &socket;
+    state.pacers[index] = &pacer;
     try {
-        if (options.mode == load_mode::idle) { // hold the connection open, silent, to the end
-            pacer.expires_at(state.deadline());
-            co_await pacer.async_wait(asio::use_awaitable);
+        if (options.mode == load_mode::idle) {
+            co_await hold_idle(socket, pacer, state, index);
         }
         std::vector<char> chunk(16 * 1024);
         for (;;) {
@@ -120,7 +159,10 @@ asio::awaitable<void> drive(tcp::socket socket, run_state& state, std::size_t in
             if (paced && in_flight == 0 && state.may_issue(steady::now())) {
                 due = on_pacing_grid(state.started, next_send);
                 pacer.expires_at(std::min(due, state.deadline()));
-                co_await pacer.async_wait(asio::use_awaitable);
+                co_await pacer.async_wait(asio::as_tuple(asio::use_awaitable)); // a stop cancels it
+                if (!state.may_issue(steady::now())) {
+                    break; // stopped meanwhile: nothing is in flight
+                }
                 next_send += interval;
             }
             out.clear();
@@ -173,7 +215,13 @@ asio::awaitable<void> drive(tcp::socket socket, run_state& state, std::size_t in
         ++state.failed_connections;
         std::fprintf(stderr, "herd: bench: connection %zu: %s\n", index, error.code().message().c_str());
     }
+    if (paced && state.issued < options.count && next_send < state.deadline()) {
+        // Due before the end but never sent, each waiting for the reply before it: a server that
+        // fell behind must not look faster for the commands it kept from being sent.
+        state.behind += static_cast<std::size_t>((state.deadline() - next_send) / interval) + 1;
+    }
     state.sockets[index] = nullptr;
+    state.pacers[index] = nullptr;
     state.connection_ended();
 }
 
@@ -191,7 +239,7 @@ asio::awaitable<void> report_progress(asio::io_context& io, run_state& state) {
                      std::chrono::duration<double>(steady::now() - state.started).count(), state.answered,
                      state.answered - last);
         last = state.answered;
-        if (steady::now() >= state.deadline()) {
+        if (state.stopping || steady::now() >= state.deadline()) {
             state.stopping = true; // connections finish what is in flight, then end
             break;
         }
@@ -247,11 +295,24 @@ int run_load(const load_options& options) {
     state.started = steady::now();
     state.live = sockets.size();
     state.sockets.assign(sockets.size(), nullptr);
+    state.pacers.assign(sockets.size(), nullptr);
+    // SIGINT or SIGTERM ends the run early, as its time would: replies owed are waited for, and
+    // the result line is printed.
+    asio::signal_set stop_signals(io, SIGINT, SIGTERM);
+    stop_signals.async_wait([&state](const boost::system::error_code& ec, int) {
+        if (!ec) {
+            state.stop();
+        }
+    });
     for (std::size_t i = 0; i < sockets.size(); ++i) {
         asio::co_spawn(io, drive(std::move(sockets[i]), state, i), asio::detached);
     }
     asio::co_spawn(io, report_progress(io, state), asio::detached);
-    io.run();
+    while (state.live > 0) {
+        io.run_one(); // until the connections end: the signal wait alone does not keep it going
+    }
+    stop_signals.cancel();
+    io.run(); // what is left: the progress report's end, the cancelled signal wait
     const double seconds = std::chrono::duration<double>(state.finished - state.started).count();
     const auto cpu_used = own_cpu_time() - cpu_before;
     // null when nothing was answered (an idle run): there is no cost per command to give.
@@ -259,11 +320,12 @@ int run_load(const load_options& options) {
         state.answered > 0
             ? fmt::format("{:.2f}", static_cast<double>(cpu_used.count()) / static_cast<double>(state.answered))
             : "null";
-    std::printf("{\"mode\":\"%s\",\"label\":\"%s\",\"connections\":%zu,\"depth\":%zu,\"ids\":%zu,\"answered\":%zu,"
-                "\"errors\":%zu,\"seconds\":%.3f,\"per_second\":%.0f,\"client_cpu_us\":%s,%s}\n",
+    std::printf("{\"mode\":\"%s\",\"label\":\"%s\",\"connections\":%zu,\"depth\":%zu,\"ids\":%zu,\"issued\":%zu,"
+                "\"answered\":%zu,\"errors\":%zu,\"behind\":%zu,\"seconds\":%.3f,\"per_second\":%.0f,\"client_cpu_us\":%s,%s}\n",
                 mode_name(options.mode), options.label.c_str(), options.connections, options.depth, options.ids,
-                state.answered, state.errors, seconds, static_cast<double>(state.answered) / seconds,
-                cpu_us_per_command.c_str(), state.latencies.json_fields().c_str());
+                state.issued, state.answered, state.errors, state.behind, seconds,
+                static_cast<double>(state.answered) / seconds, cpu_us_per_command.c_str(),
+                state.latencies.json_fields().c_str());
     std::fflush(stdout);
     return state.failed_connections == 0 ? 0 : 1;
 }

@@ -35,10 +35,13 @@ struct load_options {
 
 // Opens the connections (one thread, Asio), keeps `depth` commands in flight on each (or
 // paces them to `rate`), until `count` commands are answered or `duration` passes (then
-// waits 5 s at most for replies still owed, and fails the connections still waiting). Prints a
-// progress line to stderr each second and one JSON line to stdout: throughput, the generator's
-// own CPU time per answered command (`client_cpu_us`, user + system; null when none was
-// answered) and latency percentiles. Returns 0, or 1 when it could not connect or a
+// waits 5 s at most for replies still owed, and fails the connections still waiting); SIGINT
+// or SIGTERM ends it early the same way. Prints a progress line to stderr each second and one
+// JSON line to stdout: commands issued and answered, errors, paced commands that fell due
+// before the end but never went out because the reply before them had not come (`behind`),
+// throughput, the generator's own CPU time per answered command (`client_cpu_us`, user +
+// system; null when none was answered) and latency percentiles. Idle connections are watched:
+// one the server closes or writes to fails. Returns 0, or 1 when it could not connect or a
 // connection failed.
 int run_load(const load_options& options);
 

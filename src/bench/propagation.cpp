@@ -1,6 +1,7 @@
 #include "bench/propagation.hpp"
 
 #include <cstdio>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -22,11 +23,13 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using steady = std::chrono::steady_clock;
 
-// A blocking line connection to one member.
+// A line connection to one member, each operation bounded by `limit`: a member that stops
+// answering (stopped, or overloaded past reason) ends the measurement rather than hang it.
 class member_connection {
 public:
     // Throws std::runtime_error naming the member when it cannot connect.
-    member_connection(asio::io_context& io, const config::server_config& server) : socket_(io) {
+    member_connection(asio::io_context& io, const config::server_config& server, std::chrono::milliseconds limit)
+        : io_(io), name_(server.name), limit_(limit), socket_(io) {
         boost::system::error_code error;
         const auto address = asio::ip::make_address(server.host, error);
         if (!error) {
@@ -39,15 +42,19 @@ public:
         socket_.set_option(tcp::no_delay(true));
     }
 
-    void send(const std::string& line) { asio::write(socket_, asio::buffer(line)); }
+    void send(const std::string& line) {
+        within_limit([&](auto done) { asio::async_write(socket_, asio::buffer(line), done); });
+    }
 
     // Reads one reply: a `?` line, an AT line, or an AT line with JSON ending in a blank line.
     std::string reply() {
-        const std::size_t n = asio::read_until(socket_, asio::dynamic_buffer(buffer_), '\n');
+        const std::size_t n =
+            within_limit([&](auto done) { asio::async_read_until(socket_, asio::dynamic_buffer(buffer_), '\n', done); });
         std::string first = buffer_.substr(0, n);
         buffer_.erase(0, n);
         if (first.starts_with("AT ") && is_whatsat_) {
-            const std::size_t m = asio::read_until(socket_, asio::dynamic_buffer(buffer_), "\n\n");
+            const std::size_t m = within_limit(
+                [&](auto done) { asio::async_read_until(socket_, asio::dynamic_buffer(buffer_), "\n\n", done); });
             buffer_.erase(0, m);
         }
         return first;
@@ -56,6 +63,34 @@ public:
     void expect_whatsat_replies() { is_whatsat_ = true; }
 
 private:
+    // Runs the operation `start(handler)` begins to its end, and returns its byte count. Throws
+    // boost::system::system_error when it fails, std::runtime_error when limit_ passes first.
+    template <typename Start>
+    std::size_t within_limit(Start start) {
+        std::optional<boost::system::error_code> result;
+        std::size_t bytes = 0;
+        start([&](const boost::system::error_code& error, std::size_t n) {
+            result = error;
+            bytes = n;
+        });
+        io_.restart();
+        io_.run_for(limit_);
+        if (!result) {
+            boost::system::error_code ignored;
+            socket_.cancel(ignored);
+            io_.restart();
+            io_.run(); // the cancelled operation's handler
+            throw std::runtime_error(fmt::format("{} did not answer within {} ms", name_, limit_.count()));
+        }
+        if (*result) {
+            throw boost::system::system_error(*result);
+        }
+        return bytes;
+    }
+
+    asio::io_context& io_;
+    std::string name_;
+    std::chrono::milliseconds limit_;
     tcp::socket socket_;
     std::string buffer_;
     bool is_whatsat_ = false;
@@ -77,8 +112,8 @@ int measure_propagation(const config::herd_config& config, const propagation_opt
     latency_stats observer_stats; // one WHATSAT round trip to `to`: what observing costs
     std::size_t lost = 0;
     try {
-        member_connection sender(io, from);
-        member_connection observer(io, to);
+        member_connection sender(io, from, options.timeout);
+        member_connection observer(io, to, options.timeout);
         observer.expect_whatsat_replies();
         const std::string prefix = fmt::format("bench-{}-{}-", ::getpid(), geo::now_ns() % 1'000'000);
         const auto progress_every = std::max<std::size_t>(1, options.count / 10);

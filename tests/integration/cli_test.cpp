@@ -4,6 +4,7 @@
 #include <string>
 #include <thread>
 
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
@@ -257,6 +258,21 @@ TEST_F(cli_test, bench_propagation_times_the_update_not_the_reply) {
     EXPECT_LT(json.at("p99_us").as_double(), 200'000.0);
 }
 
+TEST_F(cli_test, bench_propagation_gives_up_on_a_member_that_stops_answering) {
+    const auto alpha = start_member("Alpha", herd_.ports.at("Alpha"), config_, dir_.path());
+    const int beta = listen_on(herd_.ports.at("Beta")); // connections complete; nothing answers
+    ASSERT_GE(beta, 0);
+    const auto started = std::chrono::steady_clock::now();
+    const auto result =
+        run_herd({"bench", "propagation", "--from", "Alpha", "--to", "Beta", "--count", "3", "--config", config_},
+                 dir_.path(), "", 30s);
+    const auto took = std::chrono::steady_clock::now() - started;
+    ::close(beta);
+    EXPECT_EQ(result.status, 1) << result.err;
+    EXPECT_TRUE(contains(result.err, "Beta did not answer within 5000 ms")) << result.err;
+    EXPECT_LT(took, 15s);
+}
+
 TEST_F(cli_test, bench_propagation_to_an_unknown_member_is_a_config_error) {
     const auto result =
         run_herd({"bench", "propagation", "--from", "Alpha", "--to", "Nobody", "--config", config_}, dir_.path());
@@ -349,6 +365,64 @@ TEST_F(cli_test, bench_load_paced_stops_at_the_deadline) {
     EXPECT_GE(json.at("answered").as_int64(), 2);
     EXPECT_LE(json.at("answered").as_int64(), 3);
     EXPECT_LT(json.at("seconds").to_number<double>(), 3.0);
+}
+
+// A script stops a background load with SIGINT (bench/run does, for the load under a
+// propagation probe): the run ends then, as at its deadline, and still prints its line.
+TEST_F(cli_test, bench_load_ends_early_on_sigint_and_prints_its_line) {
+    const auto alpha = start_member("Alpha", herd_.ports.at("Alpha"), config_, dir_.path());
+    for (const std::string rate : {"0", "200"}) { // flat out, and paced
+        herd_process load({"bench", "load", "--to", "Alpha", "-n", "4", "--rate", rate, "--count", "1000000000",
+                           "--seconds", "60", "--config", config_},
+                          dir_.path(), "load-" + rate);
+        std::this_thread::sleep_for(1500ms);
+        load.signal(SIGINT);
+        const auto status = load.wait(10s);
+        ASSERT_EQ(status, 0) << load.err();
+        const auto json = boost::json::parse(load.out()).as_object();
+        EXPECT_GT(json.at("answered").as_int64(), 0) << rate;
+        EXPECT_EQ(json.at("answered").as_int64(), json.at("issued").as_int64()) << rate;
+        EXPECT_LT(json.at("seconds").to_number<double>(), 10.0) << rate;
+    }
+}
+
+// Paced at 100/s on one connection against a server that takes 400 ms a reply: about 200
+// commands fall due in 2 s and 5 go out. The rest must be reported, not silently skipped.
+TEST_F(cli_test, bench_load_paced_reports_the_commands_it_fell_behind_on) {
+    const std::uint16_t port = free_port();
+    const scripted_server slow(port, 400ms, "AT Alpha +0.000000001 x +0+0 1.0\n");
+    ASSERT_TRUE(slow.listening());
+    const auto json = load_result(run_herd({"bench", "load", "--address", "127.0.0.1:" + std::to_string(port), "-n",
+                                            "1", "--rate", "100", "--count", "1000000", "--seconds", "2"},
+                                           dir_.path(), "", 30s));
+    const auto sent = json.at("issued").as_int64();
+    const auto behind = json.at("behind").as_int64();
+    EXPECT_LE(sent, 8);
+    EXPECT_GE(behind, 170);
+    EXPECT_LE(sent + behind, 202); // due in [0, 2 s) at one each 10 ms
+}
+
+// An idle connection the server closes (or refuses, as Redis does past maxclients) is not
+// held: the run says so and fails rather than count it.
+TEST_F(cli_test, bench_load_idle_fails_when_the_server_closes_a_connection) {
+    const std::uint16_t port = free_port();
+    const int listener = listen_on(port);
+    ASSERT_GE(listener, 0);
+    std::thread closer([listener] {
+        for (int i = 0; i < 3; ++i) {
+            const int fd = ::accept(listener, nullptr, nullptr);
+            if (fd >= 0) {
+                ::close(fd);
+            }
+        }
+    });
+    const auto result = run_herd(
+        {"bench", "load", "--address", "127.0.0.1:" + std::to_string(port), "--mode", "idle", "-n", "3", "--seconds", "2"},
+        dir_.path(), "", 30s);
+    closer.join();
+    ::close(listener);
+    EXPECT_EQ(result.status, 1) << result.err;
+    EXPECT_TRUE(contains(result.err, "idle connection 0: closed by the server")) << result.err;
 }
 
 TEST_F(cli_test, bench_load_refuses_a_bad_target) {
