@@ -293,6 +293,12 @@ void line_client::send(std::string_view bytes) {
 
 void line_client::shutdown_send() { ::shutdown(fd_, SHUT_WR); }
 
+bool line_client::read_available(std::string& out, std::chrono::milliseconds timeout) {
+    out += buffered_;
+    buffered_.clear();
+    return read_some(out, timeout);
+}
+
 bool line_client::read_some(std::string& out, std::chrono::milliseconds timeout) {
     pollfd p{fd_, POLLIN, 0};
     if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) {

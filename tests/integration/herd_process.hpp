@@ -111,6 +111,9 @@ public:
     std::string read_until(std::string_view suffix, std::chrono::milliseconds timeout = 5s);
     // Reads until the member closes the connection (or the timeout); true when it did.
     bool read_to_eof(std::string& out, std::chrono::milliseconds timeout = 5s);
+    // Appends to `out` what earlier reads left buffered and what arrives within `timeout` (a
+    // stream too long to take line by line); false on EOF or error.
+    bool read_available(std::string& out, std::chrono::milliseconds timeout);
 
 private:
     // Reads what is there within `timeout`; returns false on EOF or error.

@@ -1,4 +1,5 @@
 // A member's peer links, with the test playing the neighbour on the wire.
+#include <atomic>
 #include <csignal>
 #include <cstdint>
 #include <functional>
@@ -172,6 +173,73 @@ TEST_F(peer_link_test, catch_up_sends_only_the_buckets_whose_digests_differ) {
     }
     EXPECT_EQ(records, in_bucket);
     EXPECT_GT(in_bucket, 0u);
+}
+
+// Under steady load a link always has updates queued when a write ends. Catch-up that waited
+// for an empty queue would wait as long as the load lasts, and the neighbour would lack every
+// idle client's record meanwhile.
+TEST_F(peer_link_test, catch_up_finishes_while_updates_flood_without_a_pause) {
+    constexpr int old_clients = 20'000;
+    {
+        line_client seeder(herd_.port("Zed"));
+        for (int batch = 0; batch < old_clients / 1000; ++batch) {
+            std::string lines;
+            for (int i = 0; i < 1000; ++i) {
+                lines += fmt::format("IAMAT old{} +1+1 1\n", batch * 1000 + i);
+            }
+            seeder.send(lines);
+            seeder.read_lines(1000, 10s);
+        }
+    }
+    const auto link = welcomed_link();
+    // Two clients keep Zed flooding without a pause: each keeps two batches of 500 IAMATs in
+    // flight, sending the next before it reads the replies to the one before, for at most
+    // 1,000 batches (20 s or so on this machine) or until told to stop.
+    std::atomic<bool> stop{false};
+    std::atomic<int> finished{0};
+    const auto blast = [&](int which) {
+        line_client client(herd_.port("Zed"));
+        const auto batch = [which](int round) {
+            std::string lines;
+            for (int i = 0; i < 500; ++i) {
+                lines += fmt::format("IAMAT hot{}-{}-{} +1+1 1\n", which, round, i);
+            }
+            return lines;
+        };
+        client.send(batch(0));
+        for (int round = 1; !stop && round < 1000; ++round) {
+            client.send(batch(round));
+            client.read_lines(500, 10s); // the replies to the batch before
+        }
+        ++finished;
+    };
+    std::thread first(blast, 1);
+    std::thread second(blast, 2);
+    std::this_thread::sleep_for(200ms); // the floods are under way
+    link->send(digest_line());          // Alpha holds nothing: every old record is owed
+    std::size_t old_seen = 0;
+    std::size_t hot_seen = 0;
+    std::string received;
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (old_seen < old_clients && std::chrono::steady_clock::now() < deadline) {
+        if (!link->read_available(received, 1s)) {
+            break;
+        }
+        std::size_t line_start = 0;
+        for (std::size_t end; (end = received.find('\n', line_start)) != std::string::npos; line_start = end + 1) {
+            const std::string_view line(received.data() + line_start, end - line_start);
+            old_seen += line.find(" old") != std::string_view::npos ? 1 : 0;
+            hot_seen += line.find(" hot") != std::string_view::npos ? 1 : 0;
+        }
+        received.erase(0, line_start);
+    }
+    const bool still_flooding = finished == 0;
+    stop = true;
+    first.join();
+    second.join();
+    EXPECT_EQ(old_seen, static_cast<std::size_t>(old_clients)) << hot_seen << " updates flooded meanwhile";
+    EXPECT_TRUE(still_flooding) << "the floods ended before catch-up did: the test proved nothing";
+    EXPECT_GT(hot_seen, 0u);
 }
 
 TEST_F(peer_link_test, an_update_is_not_sent_back_to_its_sender) {
