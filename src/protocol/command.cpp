@@ -1,5 +1,6 @@
 #include "protocol/command.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "geo/coordinates.hpp"
@@ -36,7 +37,12 @@ std::size_t split_fields(std::string_view line, std::array<std::string_view, com
 bool valid_client_id(std::string_view id) { return !id.empty() && id.size() <= max_client_id_bytes; }
 
 std::optional<unsigned> parse_bound(std::string_view text) {
-    if (text.empty() || text.size() > 3) {
+    if (text.empty()) {
+        return std::nullopt;
+    }
+    // Leading zeros are the same integer (as a radius's are): 0005 is 5.
+    text.remove_prefix(std::min(text.find_first_not_of('0'), text.size() - 1));
+    if (text.size() > 3) {
         return std::nullopt;
     }
     unsigned value = 0;

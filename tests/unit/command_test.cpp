@@ -48,6 +48,10 @@ TEST(command, parses_whatsat) {
     EXPECT_DOUBLE_EQ(as<whatsat_command>(parse_command("WHATSAT k 0.5 0")).radius_km, 0.5);
     EXPECT_EQ(as<whatsat_command>(parse_command("WHATSAT k 50.000 20")).bound, 20u);
     EXPECT_DOUBLE_EQ(as<whatsat_command>(parse_command("WHATSAT k 007 3")).radius_km, 7);
+    // Leading zeros, in the bound as in the radius: the same integer.
+    EXPECT_EQ(as<whatsat_command>(parse_command("WHATSAT k 10 0005")).bound, 5u);
+    EXPECT_EQ(as<whatsat_command>(parse_command("WHATSAT k 10 000000000020")).bound, 20u);
+    EXPECT_EQ(as<whatsat_command>(parse_command("WHATSAT k 10 0000")).bound, 0u);
 }
 
 TEST(command, whatsat_rejects_out_of_range_and_malformed_numbers) {
