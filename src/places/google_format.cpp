@@ -65,14 +65,12 @@ std::string_view status_for_new_error(std::string_view status) {
 
 json::object map_new_place(const json::object& place) {
     json::object result;
-    if (const auto* location = place.if_contains("location"); location && location->is_object()) {
-        const auto& l = location->get_object();
-        const auto number = [&l](std::string_view key) {
-            const json::value* v = l.if_contains(key);
-            return v && v->is_number() ? v->to_number<double>() : 0.0;
-        };
-        result["geometry"] = json::object{
-            {"location", json::object{{"lat", number("latitude")}, {"lng", number("longitude")}}}};
+    const json::value* location = place.if_contains("location");
+    const json::object* l = location != nullptr ? location->if_object() : nullptr;
+    const json::value* lat = l != nullptr ? l->if_contains("latitude") : nullptr;
+    const json::value* lng = l != nullptr ? l->if_contains("longitude") : nullptr;
+    if (lat != nullptr && lng != nullptr && lat->is_number() && lng->is_number()) { // else no geometry, not 0,0
+        result["geometry"] = json::object{{"location", json::object{{"lat", *lat}, {"lng", *lng}}}};
     }
     if (const auto* name = place.if_contains("displayName"); name && name->is_object()) {
         if (const auto* text = name->get_object().if_contains("text")) {
@@ -175,7 +173,7 @@ json::object legacy_reply(unsigned http_status, std::string_view body, const nea
     return std::move(*reply);
 }
 
-json::object new_reply(unsigned http_status, std::string_view body, unsigned bound) {
+json::object new_reply(unsigned http_status, std::string_view body, const nearby_query& query) {
     json::value parsed = parse_or_null(body);
     const json::object* reply = parsed.if_object();
     if (http_status != 200) {
@@ -196,12 +194,16 @@ json::object new_reply(unsigned http_status, std::string_view body, unsigned bou
     json::array results;
     if (const json::value* places = reply->if_contains("places"); places && places->is_array()) {
         for (const json::value& place : places->get_array()) {
-            if (place.is_object()) {
-                results.push_back(map_new_place(place.get_object()));
+            if (!place.is_object()) {
+                continue;
+            }
+            json::object result = map_new_place(place.get_object());
+            if (within_radius(result, query)) {
+                results.push_back(std::move(result));
             }
         }
     }
-    cut(results, bound);
+    cut(results, query.bound);
     const bool any = !results.empty();
     return json::object{
         {"html_attributions", json::array{}},

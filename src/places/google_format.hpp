@@ -32,8 +32,11 @@ upstream_request new_request(const nearby_query& query, std::string_view key);
 // a body that is not a Google reply becomes a failure_reply.
 boost::json::object legacy_reply(unsigned http_status, std::string_view body, const nearby_query& query);
 
-// The WHATSAT JSON from a Places API (New) answer: `places` mapped to legacy `results`.
-boost::json::object new_reply(unsigned http_status, std::string_view body, unsigned bound);
+// The WHATSAT JSON from a Places API (New) answer to `query`: `places` mapped to legacy
+// `results`, those within its radius kept (a place without a location is dropped: the
+// client's radius cannot be checked; Google's circle is measured its own way), then cut to
+// its bound.
+boost::json::object new_reply(unsigned http_status, std::string_view body, const nearby_query& query);
 
 // The legacy shape of a failure: no results, Google's status word, an error_message.
 boost::json::object failure_reply(std::string_view status, std::string_view message);

@@ -54,7 +54,7 @@ boost::asio::awaitable<boost::json::object> google_places::nearby(nearby_query q
         co_return failure_reply("UNKNOWN_ERROR", answer.error);
     }
     co_return api_ == api::legacy ? legacy_reply(answer.status, answer.body, query)
-                                  : new_reply(answer.status, answer.body, query.bound);
+                                  : new_reply(answer.status, answer.body, query);
 }
 
 boost::asio::awaitable<https_result> google_places::ask(const upstream_request& request) {

@@ -88,18 +88,39 @@ TEST(google_format, legacy_reply_keeps_only_results_within_the_radius) {
 
 TEST(google_format, new_reply_maps_places_and_errors) {
     const auto reply = new_reply(
-        200, R"({"places":[{"id":"a","displayName":{"text":"A"},"location":{"latitude":1.5,"longitude":2},"types":["x"],"shortFormattedAddress":"S","rating":3}]})", 5);
+        200, R"({"places":[{"id":"a","displayName":{"text":"A"},"location":{"latitude":34.0715,"longitude":-118.44},"types":["x"],"shortFormattedAddress":"S","rating":3}]})", ucla);
     const auto& r = reply.at("results").as_array().at(0).as_object();
     EXPECT_EQ(r.at("name").as_string(), "A");
     EXPECT_EQ(r.at("place_id").as_string(), "a");
     EXPECT_EQ(r.at("vicinity").as_string(), "S");
-    EXPECT_DOUBLE_EQ(r.at("geometry").at("location").at("lat").as_double(), 1.5);
+    EXPECT_DOUBLE_EQ(r.at("geometry").at("location").at("lat").as_double(), 34.0715);
     EXPECT_EQ(reply.at("status").as_string(), "OK");
-    EXPECT_EQ(new_reply(200, "{}", 5).at("status").as_string(), "ZERO_RESULTS");
-    const auto exhausted = new_reply(429, R"({"error":{"code":429,"message":"Quota","status":"RESOURCE_EXHAUSTED"}})", 5);
+    EXPECT_EQ(new_reply(200, "{}", ucla).at("status").as_string(), "ZERO_RESULTS");
+    const auto exhausted = new_reply(429, R"({"error":{"code":429,"message":"Quota","status":"RESOURCE_EXHAUSTED"}})", ucla);
     EXPECT_EQ(exhausted.at("status").as_string(), "OVER_QUERY_LIMIT");
     EXPECT_EQ(exhausted.at("error_message").as_string(), "Quota");
-    EXPECT_EQ(new_reply(500, "oops", 5).at("status").as_string(), "UNKNOWN_ERROR");
+    EXPECT_EQ(new_reply(500, "oops", ucla).at("status").as_string(), "UNKNOWN_ERROR");
+}
+
+// Google's locationRestriction should keep places inside the circle, but the member promises
+// the client its radius whatever upstream does: far places, and places without a location
+// (or with half of one), are not the client's.
+TEST(google_format, new_reply_keeps_only_places_within_the_radius) {
+    const auto place = [](const std::string& id, const std::string& location) {
+        return R"({"id":")" + id + R"(")" + (location.empty() ? "" : R"(,"location":)" + location) + "}";
+    };
+    const std::string places = place("near", R"({"latitude":34.07,"longitude":-118.44})") + "," +
+                               place("far", R"({"latitude":34.2,"longitude":-118.44})") + "," + place("nowhere", "") +
+                               "," + place("half", R"({"latitude":34.07})") + "," +
+                               place("also near", R"({"latitude":34.08,"longitude":-118.45})");
+    const auto reply = new_reply(200, R"({"places":[)" + places + "]}", ucla);
+    const auto& results = reply.at("results").as_array();
+    ASSERT_EQ(results.size(), 2u) << boost::json::serialize(reply);
+    EXPECT_EQ(results[0].at("place_id").as_string(), "near");
+    EXPECT_EQ(results[1].at("place_id").as_string(), "also near");
+    const auto none = new_reply(200, R"({"places":[)" + place("far", R"({"latitude":34.2,"longitude":-118.44})") + "]}", ucla);
+    EXPECT_TRUE(none.at("results").as_array().empty());
+    EXPECT_EQ(none.at("status").as_string(), "ZERO_RESULTS");
 }
 
 TEST(https_origin, parses_host_and_port) {
