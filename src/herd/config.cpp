@@ -46,12 +46,13 @@ private:
     std::string source_;
 };
 
+// Letters, digits, '-', '_' and '.', beginning with a letter or digit (a name beginning with
+// '-' would read as an option on the command line `herd up` gives each member).
 bool valid_member_name(std::string_view name) {
-    return !name.empty() && name.size() <= 64 &&
-           std::all_of(name.begin(), name.end(), [](char c) {
-               return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                      c == '-' || c == '_' || c == '.';
-           });
+    const auto alphanumeric = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+    return !name.empty() && name.size() <= 64 && alphanumeric(name.front()) &&
+           std::all_of(name.begin(), name.end(),
+                       [&](char c) { return alphanumeric(c) || c == '-' || c == '_' || c == '.'; });
 }
 
 std::string required_string(const reporter& r, const toml::table& table, std::string_view key,
@@ -83,7 +84,16 @@ void read_servers(const reporter& r, const toml::table& root, herd_config& confi
     if (servers == nullptr || servers->empty()) {
         r.fail(root.get("servers"), "servers", "at least one [servers.NAME] table is required");
     }
-    std::set<std::pair<std::string, std::uint16_t>> endpoints;
+    // Where members listen. Two listeners on one port clash when their addresses are equal
+    // (however written: "::1" and "0::1", or "::ffff:127.0.0.1" and "127.0.0.1") or either is
+    // a wildcard (0.0.0.0, ::), which takes the port on every address.
+    std::vector<std::pair<boost::asio::ip::address, std::uint16_t>> endpoints;
+    const auto clashes = [&endpoints](const boost::asio::ip::address& address, std::uint16_t port) {
+        return std::any_of(endpoints.begin(), endpoints.end(), [&](const auto& taken) {
+            return taken.second == port &&
+                   (taken.first == address || taken.first.is_unspecified() || address.is_unspecified());
+        });
+    };
     for (const auto& [key, node] : *servers) {
         const std::string name(key.str());
         const std::string where = "servers." + name;
@@ -92,12 +102,15 @@ void read_servers(const reporter& r, const toml::table& root, herd_config& confi
             r.fail(&node, where, "must be a table");
         }
         if (!valid_member_name(name)) {
-            r.fail(&node, where, "a member name is 1 to 64 letters, digits, '-', '_' or '.'");
+            r.fail(&node, where, "a member name is 1 to 64 letters, digits, '-', '_' or '.', beginning with a letter or digit");
         }
         r.only_keys(*table, where, {"host", "port", "peer_port"});
         server_config server{name, required_string(r, *table, "host", where), 0, 0};
         boost::system::error_code not_an_address;
-        boost::asio::ip::make_address(server.host, not_an_address);
+        auto address = boost::asio::ip::make_address(server.host, not_an_address);
+        if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+            address = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address.to_v6());
+        }
         if (not_an_address) {
             r.fail(table->get("host"), where + ".host",
                    "must be an IP address, like \"127.0.0.1\" or \"::1\" (names are not resolved)");
@@ -106,9 +119,10 @@ void read_servers(const reporter& r, const toml::table& root, herd_config& confi
             const toml::node* port = table->get(port_name);
             const std::string port_key = where + "." + std::string(port_name);
             const auto value = integer_in<std::uint16_t>(r, *port, port_key, 1, 65535);
-            if (!endpoints.emplace(server.host, value).second) {
+            if (clashes(address, value)) {
                 r.fail(port, port_key, server.host + ":" + std::to_string(value) + " is used by another listener");
             }
+            endpoints.emplace_back(address, value);
             return value;
         };
         if (!table->contains("port")) {

@@ -184,6 +184,10 @@ TEST(config, rejects_invalid_configs_with_file_key_and_reason) {
         {R"(["Clark","Bona"]])", R"(["Clark"]])", "herd.links[1]: must be a pair"},
         {"port = 10001", "port = 10004", "servers.Jaquez.port: 127.0.0.1:10004 is used by another listener"},
         {"port = 10001", "port = 10001\npeer_port = 10003", "servers.Clark.port: 127.0.0.1:10003 is used by another listener"},
+        {"host = \"127.0.0.1\"\nport = 10004", "host = \"0.0.0.0\"\nport = 10001",
+         "servers.Jaquez.port: 0.0.0.0:10001 is used by another listener"}, // the wildcard takes 127.0.0.1 too
+        {"host = \"127.0.0.1\"\nport = 10004", "host = \"::ffff:127.0.0.1\"\nport = 10001",
+         "servers.Jaquez.port: ::ffff:127.0.0.1:10001 is used by another listener"},
         {"port = 10001", "port = 70000", "servers.Bona.port: must be an integer from 1 to 65535"},
         {"port = 10001", "port = \"10001\"", "servers.Bona.port: must be an integer"},
         {"port = 10001\n", "\n", "servers.Bona.port: missing"},
@@ -192,6 +196,7 @@ TEST(config, rejects_invalid_configs_with_file_key_and_reason) {
         {"log_dir = \"logs\"", "log_dir = \"logs\"\nlog_dri = 1", "herd.log_dri: unknown key"},
         {"log_dir = \"logs\"", "log_dir = \"logs\"\nlog_level = \"loud\"", "herd.log_level: unknown level 'loud'"},
         {"[servers.Bona]", "[servers.\"Bo na\"]", "a member name is"},
+        {"[servers.Bona]", "[servers.-Bona]", "beginning with a letter or digit"}, // `herd serve -Bona` is an option
         {"[places]", "[placez]", "placez: unknown key"},
         {"[herd]", "[herd", "test.toml:2:"},
     };
