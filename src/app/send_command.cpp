@@ -17,14 +17,15 @@ namespace {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-// Copies everything the member sends to stdout until it closes the connection.
-void print_replies(tcp::socket& socket) {
+// Copies everything the member sends to stdout until it closes the connection. Returns the
+// error that ended it, or success when the member closed it cleanly.
+boost::system::error_code print_replies(tcp::socket& socket) {
     char buffer[4096];
     boost::system::error_code error;
     for (;;) {
         const std::size_t n = socket.read_some(asio::buffer(buffer), error);
         if (error) {
-            return;
+            return error == asio::error::eof ? boost::system::error_code() : error;
         }
         std::fwrite(buffer, 1, n, stdout);
         std::fflush(stdout);
@@ -53,7 +54,8 @@ int send(const std::string& name, const std::string& config_path, const std::opt
                      target.port, error.message().c_str());
         return exit_failure;
     }
-    std::thread reader([&socket] { print_replies(socket); });
+    boost::system::error_code read_error;
+    std::thread reader([&socket, &read_error] { read_error = print_replies(socket); });
     if (line) {
         asio::write(socket, asio::buffer(*line + "\n"), error);
     } else {
@@ -62,8 +64,15 @@ int send(const std::string& name, const std::string& config_path, const std::opt
         }
     }
     // Half-close: the member answers what it has read, then closes its side.
-    socket.shutdown(tcp::socket::shutdown_send, error);
+    boost::system::error_code ignored;
+    socket.shutdown(tcp::socket::shutdown_send, ignored);
     reader.join();
+    // Lines not sent, or replies cut off, are a failure the caller must see.
+    if (const auto& lost = error ? error : read_error) {
+        std::fprintf(stderr, "herd: the connection to %s broke: %s (replies may be missing)\n", name.c_str(),
+                     lost.message().c_str());
+        return exit_failure;
+    }
     return exit_ok;
 }
 

@@ -162,6 +162,27 @@ TEST_F(cli_test, send_to_a_member_that_is_down_fails_clearly) {
         << result.err;
 }
 
+// Lines that could not all be sent (the member went away) are a failure, not exit 0.
+TEST_F(cli_test, send_fails_when_the_connection_breaks) {
+    const int beta = listen_on(herd_.ports.at("Beta"));
+    ASSERT_GE(beta, 0);
+    std::thread slammer([beta] { // takes the connection and closes it at once
+        const int fd = ::accept(beta, nullptr, nullptr);
+        if (fd >= 0) {
+            ::close(fd);
+        }
+    });
+    std::string input;
+    for (int i = 0; i < 200'000; ++i) {
+        input += "IAMAT client-with-a-longish-name +34.068930-118.445127 1621464827.959498503\n"; // 16 MB in all
+    }
+    const auto result = run_herd({"send", "Beta", "--config", config_}, dir_.path(), input, 30s);
+    slammer.join();
+    ::close(beta);
+    EXPECT_EQ(result.status, 1) << result.err;
+    EXPECT_TRUE(contains(result.err, "the connection to Beta broke")) << result.err;
+}
+
 TEST_F(cli_test, up_starts_every_member_and_stops_them_on_sigterm) {
     herd_process up({"up", "--config", config_}, dir_.path(), "up");
     ASSERT_TRUE(both_listen()) << up.err();
