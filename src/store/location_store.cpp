@@ -1,5 +1,6 @@
 #include "store/location_store.hpp"
 
+#include <algorithm>
 #include <cassert>
 
 #include "common/byte_words.hpp"
@@ -69,11 +70,25 @@ bool location_store::merge(record_ref record, const client_key& client, report_f
            client.id.data() + client.id.size() <= record.at_line.data() + record.at_line.size());
     const std::size_t bucket = bucket_of_hash(client.hash);
     const auto found = find_slot(client);
+    // Whatever may throw (a block, room for a slot, the index growing) comes before anything
+    // changes, so a merge that throws (std::bad_alloc) leaves the store as it was.
     if (!found) {
         const auto slot = static_cast<std::uint32_t>(slots_.size());
-        slots_.push_back(keep(record, client.id));
+        const record_arena::ref block = keep(record, client.id);
+        try {
+            if (slots_.size() == slots_.capacity()) {
+                slots_.reserve(std::max<std::size_t>(16, slots_.size() * 2));
+            }
+            if (slot_buckets_.size() == slot_buckets_.capacity()) {
+                slot_buckets_.reserve(std::max<std::size_t>(16, slot_buckets_.size() * 2));
+            }
+            index_.insert(client.index_hash, slot); // changes nothing when it throws
+        } catch (...) {
+            arena_.release(block, kept_record::block_bytes(record));
+            throw;
+        }
+        slots_.push_back(block);
         slot_buckets_.push_back(static_cast<std::uint8_t>(bucket));
-        index_.insert(client.index_hash, slot);
         digests_[bucket] ^= digest_hash(record.at_line);
         return true;
     }
@@ -81,16 +96,17 @@ bool location_store::merge(record_ref record, const client_key& client, report_f
     if (!replaces(record, kept.ref(), from)) {
         return false;
     }
-    digests_[bucket] ^= digest_hash(kept.at_line()) ^ digest_hash(record.at_line);
+    const std::uint64_t kept_hash = digest_hash(kept.at_line()); // before the line is overwritten
     record_arena::ref& block = slots_[*found];
     const std::size_t kept_bytes = kept.block_bytes();
     if (record_arena::same_room(kept_bytes, kept_record::block_bytes(record))) {
         kept_record::write(arena_.data(block), record, client.id); // in place
     } else {
-        const record_arena::ref replaced = block;
-        block = keep(record, client.id);
-        arena_.release(replaced, kept_bytes);
+        const record_arena::ref fresh = keep(record, client.id);
+        arena_.release(block, kept_bytes);
+        block = fresh;
     }
+    digests_[bucket] ^= kept_hash ^ digest_hash(record.at_line);
     return true;
 }
 

@@ -30,6 +30,11 @@ struct client_key {
 // and 10-20 for the index. Not thread-safe: owned by one event loop.
 class location_store {
 public:
+    location_store() = default;
+    // A store whose arena holds at most `arena_chunk_limit` MiB of records (for tests: to
+    // reach the limit, where merge throws std::bad_alloc and changes nothing).
+    explicit location_store(std::size_t arena_chunk_limit) : arena_(arena_chunk_limit) {}
+
     // The key of `client_id` (a view: it must outlive the key's use). Its index hash is
     // SipHash-1-3 under a random key of the process's, so IDs a client chooses to collide in
     // the bucket hash (which every member computes alike, and anyone can) spread over the
@@ -38,7 +43,8 @@ public:
 
     // Keeps a copy of `record` (for the client its AT line names) when the client is unknown
     // or it replaces the kept one (store::replaces, for a report `from` a client or a link).
-    // Returns true when the store changed. `record.client_time_ns`
+    // Returns true when the store changed; throws std::bad_alloc, changing nothing, when memory
+    // runs out. `record.client_time_ns`
     // must be the time its AT line carries (as parsing the line gives). `client` is the key of
     // record.client_id(), for a caller that has found it already: its ID must view that field
     // of record.at_line, not a copy.

@@ -1,9 +1,13 @@
 #include "store/record_arena.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <new>
 
 namespace herd::store {
+
+record_arena::record_arena(std::size_t chunk_limit)
+    : chunk_limit_(std::min(chunk_limit, max_chunks)), free_by_units_(units_of(small_bytes) + 1, none) {}
 
 record_arena::ref record_arena::next_free(ref block) const {
     ref next = none;
@@ -14,9 +18,6 @@ record_arena::ref record_arena::next_free(ref block) const {
 void record_arena::set_next_free(ref block, ref next) { std::memcpy(data(block), &next, sizeof next); }
 
 void record_arena::push_free(ref block, std::size_t units) {
-    if (free_by_units_.size() <= units) {
-        free_by_units_.resize(units + 1, none);
-    }
     set_next_free(block, free_by_units_[units]);
     free_by_units_[units] = block;
 }
@@ -26,22 +27,27 @@ record_arena::ref record_arena::allocate(std::size_t bytes) {
         return allocate_large(bytes);
     }
     const std::size_t units = units_of(bytes);
-    if (units < free_by_units_.size() && free_by_units_[units] != none) {
+    if (free_by_units_[units] != none) {
         const ref block = free_by_units_[units];
         free_by_units_[units] = next_free(block);
         return block;
     }
     const std::size_t chunk_units = chunk_bytes / unit;
     if (chunks_.empty() || last_chunk_units_used_ + units > chunk_units) {
-        if (chunks_.size() == max_chunks) {
+        if (chunks_.size() >= chunk_limit_) {
             throw std::bad_alloc();
+        }
+        // What may throw first (the chunk, room to list it), then what cannot.
+        auto chunk = std::make_unique_for_overwrite<char[]>(chunk_bytes);
+        if (chunks_.size() == chunks_.capacity()) {
+            chunks_.reserve(std::max<std::size_t>(16, chunks_.size() * 2));
         }
         if (!chunks_.empty() && last_chunk_units_used_ < chunk_units) {
             // The old chunk's tail is a free block like any other.
             push_free(static_cast<ref>((chunks_.size() - 1) << chunk_units_bits | last_chunk_units_used_),
                       chunk_units - last_chunk_units_used_);
         }
-        chunks_.push_back(std::make_unique_for_overwrite<char[]>(chunk_bytes));
+        chunks_.push_back(std::move(chunk));
         last_chunk_units_used_ = 0;
     }
     const auto block = static_cast<ref>((chunks_.size() - 1) << chunk_units_bits | last_chunk_units_used_);
@@ -51,18 +57,20 @@ record_arena::ref record_arena::allocate(std::size_t bytes) {
 
 record_arena::ref record_arena::allocate_large(std::size_t bytes) {
     auto memory = std::make_unique_for_overwrite<char[]>(bytes);
-    large_bytes_held_ += bytes;
+    ref index = 0;
     if (!free_large_.empty()) {
-        const ref index = free_large_.back();
+        index = free_large_.back();
         free_large_.pop_back();
         large_[index] = std::move(memory);
-        return index | large_flag;
+    } else {
+        if (large_.size() == large_flag) {
+            throw std::bad_alloc();
+        }
+        large_.push_back(std::move(memory));
+        index = static_cast<ref>(large_.size() - 1);
     }
-    if (large_.size() == large_flag) {
-        throw std::bad_alloc();
-    }
-    large_.push_back(std::move(memory));
-    return static_cast<ref>(large_.size() - 1) | large_flag;
+    large_bytes_held_ += bytes; // once the block is the arena's
+    return index | large_flag;
 }
 
 void record_arena::release(ref block, std::size_t bytes) {

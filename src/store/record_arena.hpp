@@ -13,12 +13,17 @@ namespace herd::store {
 // that size reuses (a client's records are mostly the same size, so a replaced record's
 // block is usually taken again at once). Larger blocks are allocated one by one. A block is
 // named by a 32-bit reference, so a record costs its owner 4 bytes to point at. Holds up to
-// 8 GiB of small blocks; allocate() throws std::bad_alloc past that, as `new` would.
+// 8 GiB of small blocks; allocate() throws std::bad_alloc past that, as `new` would, and an
+// allocate() that throws changes nothing.
 // Memory is returned to the system only when the arena is destroyed. Not thread-safe.
 class record_arena {
 public:
     using ref = std::uint32_t;
     static constexpr std::size_t small_bytes = 4096;
+
+    // At most `chunk_limit` 1 MiB chunks of small blocks (fewer than the most a reference can
+    // name only in tests, to reach the limit).
+    explicit record_arena(std::size_t chunk_limit = max_chunks);
 
     // A block of `bytes` (> 0), 4-byte aligned, its contents unspecified.
     ref allocate(std::size_t bytes);
@@ -58,9 +63,10 @@ private:
     void push_free(ref block, std::size_t units);
     ref allocate_large(std::size_t bytes);
 
+    std::size_t chunk_limit_;
     std::vector<std::unique_ptr<char[]>> chunks_;
     std::size_t last_chunk_units_used_ = 0;
-    std::vector<ref> free_by_units_; // [n]: the first free small block of n units, or none
+    std::vector<ref> free_by_units_; // [n]: the first free small block of n units, or none (sized once)
     std::vector<std::unique_ptr<char[]>> large_;
     std::vector<ref> free_large_; // indexes of large_ whose block was released
     std::size_t large_bytes_held_ = 0;

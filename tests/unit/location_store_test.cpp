@@ -270,6 +270,33 @@ TEST(location_store, ids_chosen_to_share_the_bucket_hash_spread_over_the_index) 
     }
 }
 
+// Out of memory (here: an arena of one 1 MiB chunk), a merge throws and the store is as it
+// was: a new client is not half added, and a record that must move keeps its old line and
+// its bucket's digest, so catch-up still compares true digests.
+TEST(location_store, a_merge_that_runs_out_of_memory_changes_nothing) {
+    location_store store(1);
+    std::size_t clients = 0;
+    EXPECT_THROW(
+        for (;; ++clients) { store.merge(record("Bona", 1, fmt::format("c{} +1+1", clients))); }, std::bad_alloc);
+    ASSERT_EQ(store.size(), clients);
+    EXPECT_FALSE(store.find(fmt::format("c{}", clients)));
+    // c0 grows past its block: it must move, and there is no room.
+    const std::string bigger = "c0 +1.000000000000000000000000000000000000+1.000000000000000000000000000000000000";
+    EXPECT_THROW(store.merge(record("Bona", 2, bigger)), std::bad_alloc);
+    EXPECT_EQ(store.find("c0")->client_time_ns(), 1 * second);
+    // Every digest is what the records it holds give.
+    location_store again;
+    for (std::size_t i = 0; i < store.size(); ++i) {
+        const kept_record kept = store.slot(i);
+        again.merge(location_record{std::string(kept.at_line()), kept.client_time_ns()});
+    }
+    for (std::size_t bucket = 0; bucket < location_store::bucket_count; ++bucket) {
+        EXPECT_EQ(store.bucket_digest(bucket), again.bucket_digest(bucket)) << bucket;
+    }
+    // The store goes on: a record that fits its block is still replaced.
+    EXPECT_TRUE(store.merge(record("Bona", 3, "c1 +1+1")));
+}
+
 TEST(location_store, records_that_grow_and_shrink_keep_every_other_record_intact) {
     location_store store;
     // Each client's line changes size with every update (the ID's position field grows and
