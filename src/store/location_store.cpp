@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstring>
+#include <new>
 
 #include "common/byte_words.hpp"
 #include "common/siphash.hpp"
@@ -99,15 +101,46 @@ bool location_store::merge(record_ref record, const client_key& client, report_f
     const std::uint64_t kept_hash = digest_hash(kept.at_line()); // before the line is overwritten
     record_arena::ref& block = slots_[*found];
     const std::size_t kept_bytes = kept.block_bytes();
-    if (record_arena::same_room(kept_bytes, kept_record::block_bytes(record))) {
-        kept_record::write(arena_.data(block), record, client.id); // in place
+    const bool in_place = record_arena::same_room(kept_bytes, kept_record::block_bytes(record));
+    if (in_place) {
+        kept_record::write(arena_.data(block), record, client.id);
     } else {
         const record_arena::ref fresh = keep(record, client.id);
         arena_.release(block, kept_bytes);
         block = fresh;
     }
     digests_[bucket] ^= kept_hash ^ digest_hash(record.at_line);
+    if (!in_place) {
+        compact_if_wasteful();
+    }
     return true;
+}
+
+void location_store::compact_if_wasteful() {
+    const std::size_t free = arena_.free_small_bytes();
+    if (free < std::max({compaction_floor_bytes, arena_.small_bytes_in_use(), next_compaction_free_bytes_})) {
+        return;
+    }
+    try {
+        compact();
+        next_compaction_free_bytes_ = 0;
+    } catch (const std::bad_alloc&) {
+        next_compaction_free_bytes_ = 2 * free; // the merge stands; try again when twice as much is free
+    }
+}
+
+void location_store::compact() {
+    record_arena fresh(arena_.chunk_limit());
+    std::vector<record_arena::ref> moved;
+    moved.reserve(slots_.size());
+    for (const record_arena::ref block : slots_) {
+        const std::size_t bytes = kept_record(arena_.data(block)).block_bytes();
+        const record_arena::ref copy = fresh.allocate(bytes);
+        std::memcpy(fresh.data(copy), arena_.data(block), bytes);
+        moved.push_back(copy);
+    }
+    arena_ = std::move(fresh); // nothing above changed the store: a throw leaves it whole
+    slots_ = std::move(moved);
 }
 
 void location_store::prefetch(const client_key& client) const {

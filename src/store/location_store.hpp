@@ -27,7 +27,8 @@ struct client_key {
 // client for the store's lifetime, so a reader can walk slots 0..size() across awaits
 // (a link's catch-up does) while records are added and replaced. A record costs its block in
 // the arena (6 bytes and the AT line, to 4 bytes), 4 bytes for its slot, 1 for its bucket
-// and 10-20 for the index. Not thread-safe: owned by one event loop.
+// and 10-20 for the index. Free blocks are kept below the records' own size (or 16 MiB) by
+// compacting the arena. Not thread-safe: owned by one event loop.
 class location_store {
 public:
     location_store() = default;
@@ -65,6 +66,8 @@ public:
     void prefetch(const client_key& client) const;
 
     std::size_t size() const { return slots_.size(); }
+    // Bytes the records' arena holds from the system (for tests and accounting).
+    std::size_t arena_bytes_held() const { return arena_.bytes_held(); }
 
     // The record in slot `i` (i < size()). Valid until the next merge().
     kept_record slot(std::size_t i) const { return kept_record(arena_.data(slots_[i])); }
@@ -87,6 +90,19 @@ private:
     std::optional<std::uint32_t> find_slot(const client_key& client) const;
     // A block in the arena holding `record`.
     record_arena::ref keep(record_ref record, std::string_view client_id);
+    // After a record moved to a block of another size: compacts when the arena's free blocks
+    // outweigh its records (and compaction_floor_bytes). A freed block is reused only by a
+    // block of its own size, so records that keep changing size (a client padding its time
+    // with one more digit each report) would otherwise leave the arena holding every size
+    // they ever had. Compaction copies every record once, so its cost is at most the bytes
+    // freed since the last one.
+    void compact_if_wasteful();
+    // Copies every record into a fresh arena, in slot order. Throws std::bad_alloc, changing
+    // nothing, when memory runs out.
+    void compact();
+
+    static constexpr std::size_t compaction_floor_bytes = 16 * 1024 * 1024;
+    std::size_t next_compaction_free_bytes_ = 0; // after a compaction that ran out of memory
 
     client_index index_;
     record_arena arena_;

@@ -18,6 +18,7 @@ record_arena::ref record_arena::next_free(ref block) const {
 void record_arena::set_next_free(ref block, ref next) { std::memcpy(data(block), &next, sizeof next); }
 
 void record_arena::push_free(ref block, std::size_t units) {
+    free_small_units_ += units;
     set_next_free(block, free_by_units_[units]);
     free_by_units_[units] = block;
 }
@@ -30,6 +31,8 @@ record_arena::ref record_arena::allocate(std::size_t bytes) {
     if (free_by_units_[units] != none) {
         const ref block = free_by_units_[units];
         free_by_units_[units] = next_free(block);
+        free_small_units_ -= units;
+        small_units_in_use_ += units;
         return block;
     }
     const std::size_t chunk_units = chunk_bytes / unit;
@@ -52,6 +55,7 @@ record_arena::ref record_arena::allocate(std::size_t bytes) {
     }
     const auto block = static_cast<ref>((chunks_.size() - 1) << chunk_units_bits | last_chunk_units_used_);
     last_chunk_units_used_ += units;
+    small_units_in_use_ += units;
     return block;
 }
 
@@ -80,6 +84,7 @@ void record_arena::release(ref block, std::size_t bytes) {
         free_large_.push_back(block & ~large_flag);
         return;
     }
+    small_units_in_use_ -= units_of(bytes);
     push_free(block, units_of(bytes));
 }
 

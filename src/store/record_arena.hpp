@@ -46,6 +46,11 @@ public:
 
     // Bytes held from the system for blocks, free or not (for tests and accounting).
     std::size_t bytes_held() const { return chunks_.size() * chunk_bytes + large_bytes_held_; }
+    // Bytes of small blocks on the free lists: held, and usable only by blocks of their sizes.
+    std::size_t free_small_bytes() const { return free_small_units_ * unit; }
+    // Bytes of small blocks in use.
+    std::size_t small_bytes_in_use() const { return small_units_in_use_ * unit; }
+    std::size_t chunk_limit() const { return chunk_limit_; }
 
 private:
     static constexpr std::size_t unit = 4;
@@ -70,6 +75,8 @@ private:
     std::vector<std::unique_ptr<char[]>> large_;
     std::vector<ref> free_large_; // indexes of large_ whose block was released
     std::size_t large_bytes_held_ = 0;
+    std::size_t free_small_units_ = 0;
+    std::size_t small_units_in_use_ = 0;
 };
 
 } // namespace herd::store

@@ -297,6 +297,34 @@ TEST(location_store, a_merge_that_runs_out_of_memory_changes_nothing) {
     EXPECT_TRUE(store.merge(record("Bona", 3, "c1 +1+1")));
 }
 
+// A client can make each report four bytes longer than the last (one more digit of position).
+// A freed block is reused only by one of its size, so without compaction the arena would hold
+// every size every record ever had: here about 110 MB for under 1 MB of records.
+TEST(location_store, records_that_keep_growing_do_not_leave_the_arena_holding_every_size) {
+    location_store store;
+    constexpr int clients = 300;
+    constexpr int rounds = 400;
+    std::string position_digits;
+    std::size_t live_bytes = 0;
+    for (int round = 0; round < rounds; ++round) {
+        position_digits += "0000";
+        live_bytes = 0;
+        for (int c = 0; c < clients; ++c) {
+            const location_record r{fmt::format("AT Bona +0.000000001 c{} +1.{}+1 {}", c, position_digits, round + 1),
+                                    (round + 1) * second};
+            ASSERT_TRUE(store.merge(r));
+            live_bytes += r.at_line.size();
+        }
+    }
+    EXPECT_LT(store.arena_bytes_held(), 2 * live_bytes + (std::size_t{40} << 20)) << live_bytes << " bytes of records";
+    // Every record is whole and findable after the compactions.
+    for (int c = 0; c < clients; ++c) {
+        const auto kept = store.find(fmt::format("c{}", c));
+        ASSERT_TRUE(kept) << c;
+        EXPECT_EQ(kept->at_line(), fmt::format("AT Bona +0.000000001 c{} +1.{}+1 {}", c, position_digits, rounds));
+    }
+}
+
 TEST(location_store, records_that_grow_and_shrink_keep_every_other_record_intact) {
     location_store store;
     // Each client's line changes size with every update (the ID's position field grows and
