@@ -98,8 +98,8 @@ private:
     // Writes the handed-off batch, if any, and gives handoff_ back.
     void write_handoff();
     // Before a batch, after failed writes: ends the line a failed write cut short and says in
-    // the file how many entries were lost. False (and nothing noted) while the file still
-    // refuses writes.
+    // the file how many entries were lost. False while the file still refuses writes (a note
+    // cut short is ended and written whole before the next batch).
     bool note_losses();
     // Writes a batch of whole entries; what the file refuses is counted in lost_entries_.
     void write_entries(std::string_view batch);

@@ -79,9 +79,9 @@ record_arena::ref record_arena::allocate_large(std::size_t bytes) {
 
 void record_arena::release(ref block, std::size_t bytes) {
     if (block & large_flag) {
+        free_large_.push_back(block & ~large_flag); // may throw: before anything changes
         large_[block & ~large_flag].reset();
         large_bytes_held_ -= bytes;
-        free_large_.push_back(block & ~large_flag);
         return;
     }
     small_units_in_use_ -= units_of(bytes);

@@ -27,7 +27,8 @@ public:
 
     // A block of `bytes` (> 0), 4-byte aligned, its contents unspecified.
     ref allocate(std::size_t bytes);
-    // Gives back `block`, which allocate(bytes) returned, with the same `bytes`.
+    // Gives back `block`, which allocate(bytes) returned, with the same `bytes`. Throws
+    // std::bad_alloc, changing nothing, when it cannot list a large block as free.
     void release(ref block, std::size_t bytes);
 
     // True when blocks of `a` and `b` bytes take the same room, so either may be written
