@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <memory>
 #include <vector>
 
 #include <sys/resource.h>
@@ -104,15 +107,19 @@ struct run_state {
 // Holds an idle connection open, silent, to the end of the run. A server that closes it or
 // writes to it (a refusal such as Redis's `-ERR max number of clients reached`) fails it.
 asio::awaitable<void> hold_idle(tcp::socket& socket, asio::steady_timer& end, run_state& state, std::size_t index) {
+    // The timer's handler may run after this returns and the socket is gone (cancelled below,
+    // it is queued, not dropped): it touches the socket only while `reading` says it is there.
+    const auto reading = std::make_shared<bool>(true);
     end.expires_at(state.deadline());
-    end.async_wait([&socket](const boost::system::error_code& ec) {
-        if (!ec || ec == asio::error::operation_aborted) { // the end of the run, or a stop
+    end.async_wait([&socket, reading](const boost::system::error_code& ec) {
+        if (*reading && (!ec || ec == asio::error::operation_aborted)) { // the end of the run, or a stop
             boost::system::error_code ignored;
             socket.cancel(ignored);
         }
     });
     char byte = 0;
     const auto [ec, n] = co_await socket.async_read_some(asio::buffer(&byte, 1), asio::as_tuple(asio::use_awaitable));
+    *reading = false;
     if (ec == asio::error::operation_aborted) {
         co_return; // held to the end
     }
@@ -144,6 +151,7 @@ asio::awaitable<void> drive(tcp::socket socket, run_state& state, std::size_t in
     steady::time_point next_send =
         state.started + seconds_to_clock(interval_seconds * static_cast<double>(index) /
                                          static_cast<double>(std::max<std::size_t>(1, options.connections)));
+    steady::time_point last_reply_at = state.started; // when the connection last had no reply owed
     asio::steady_timer pacer(socket.get_executor());
     state.sockets[index] = &socket;
     state.pacers[index] = &pacer;
@@ -197,6 +205,7 @@ asio::awaitable<void> drive(tcp::socket socket, run_state& state, std::size_t in
                     break;
                 }
                 state.latencies.add(received_at - sent[oldest]);
+                last_reply_at = received_at;
                 state.errors += is_error(options.mode, pending.substr(0, length)) ? 1 : 0;
                 ++state.answered;
                 oldest = (oldest + 1) % options.depth;
@@ -215,10 +224,14 @@ asio::awaitable<void> drive(tcp::socket socket, run_state& state, std::size_t in
         ++state.failed_connections;
         std::fprintf(stderr, "herd: bench: connection %zu: %s\n", index, error.code().message().c_str());
     }
-    if (paced && state.issued < options.count && next_send < state.deadline()) {
-        // Due before the end but never sent, each waiting for the reply before it: a server that
-        // fell behind must not look faster for the commands it kept from being sent.
-        state.behind += static_cast<std::size_t>((state.deadline() - next_send) / interval) + 1;
+    // Due before the end but never sent because the reply before them had not come (a due time
+    // after the last reply found the connection free: it went unsent only because its wake-up
+    // came after the end): a server that fell behind must not look faster for the commands it
+    // kept from being sent. No more than the count left.
+    const steady::time_point waited_until = std::min(state.deadline(), last_reply_at);
+    if (paced && options.mode != load_mode::idle && next_send < waited_until) {
+        const auto unsent = static_cast<std::size_t>((waited_until - next_send - steady::duration(1)) / interval) + 1;
+        state.behind += std::min(unsent, options.count - std::min(options.count, state.issued + state.behind));
     }
     state.sockets[index] = nullptr;
     state.pacers[index] = nullptr;
@@ -277,6 +290,23 @@ std::chrono::microseconds own_cpu_time() {
 int run_load(const load_options& options) {
     asio::io_context io(1);
     run_state state(options);
+    // SIGINT or SIGTERM ends the run early, as its time would: replies owed are waited for, and
+    // the result line is printed. A second one ends the process at once. Caught from before
+    // the connections open, so one sent meanwhile is not lost.
+    asio::signal_set stop_signals(io, SIGINT, SIGTERM);
+    const std::function<void(const boost::system::error_code&, int)> on_signal =
+        [&](const boost::system::error_code& ec, int) {
+            if (ec) {
+                return;
+            }
+            if (state.stopping && state.stopped_at != steady::time_point::max()) {
+                std::fprintf(stderr, "herd: bench: stopped\n");
+                std::_Exit(130);
+            }
+            state.stop();
+            stop_signals.async_wait(on_signal);
+        };
+    stop_signals.async_wait(on_signal);
     std::vector<tcp::socket> sockets;
     try {
         const tcp::endpoint target(asio::ip::make_address(options.host), options.port);
@@ -296,14 +326,6 @@ int run_load(const load_options& options) {
     state.live = sockets.size();
     state.sockets.assign(sockets.size(), nullptr);
     state.pacers.assign(sockets.size(), nullptr);
-    // SIGINT or SIGTERM ends the run early, as its time would: replies owed are waited for, and
-    // the result line is printed.
-    asio::signal_set stop_signals(io, SIGINT, SIGTERM);
-    stop_signals.async_wait([&state](const boost::system::error_code& ec, int) {
-        if (!ec) {
-            state.stop();
-        }
-    });
     for (std::size_t i = 0; i < sockets.size(); ++i) {
         asio::co_spawn(io, drive(std::move(sockets[i]), state, i), asio::detached);
     }

@@ -32,12 +32,17 @@ public:
         : io_(io), name_(server.name), limit_(limit), socket_(io) {
         boost::system::error_code error;
         const auto address = asio::ip::make_address(server.host, error);
-        if (!error) {
-            socket_.connect(tcp::endpoint(address, server.port), error);
-        }
-        if (error) {
+        try {
+            if (error) {
+                throw boost::system::system_error(error);
+            }
+            within_limit([&](auto done) {
+                socket_.async_connect(tcp::endpoint(address, server.port),
+                                      [done](const boost::system::error_code& e) mutable { done(e, 0); });
+            });
+        } catch (const boost::system::system_error& failure) {
             throw std::runtime_error(fmt::format("cannot connect to {} at {}:{}: {}", server.name, server.host,
-                                                 server.port, error.message()));
+                                                 server.port, failure.code().message()));
         }
         socket_.set_option(tcp::no_delay(true));
     }
@@ -76,10 +81,12 @@ private:
         io_.restart();
         io_.run_for(limit_);
         if (!result) {
+            // Closed, not cancelled: a composed read whose next step was already queued would
+            // start another read that a cancel() made before it does not reach.
             boost::system::error_code ignored;
-            socket_.cancel(ignored);
+            socket_.close(ignored);
             io_.restart();
-            io_.run(); // the cancelled operation's handler
+            io_.run(); // the aborted operation's handler
             throw std::runtime_error(fmt::format("{} did not answer within {} ms", name_, limit_.count()));
         }
         if (*result) {

@@ -421,6 +421,45 @@ TEST_F(cli_test, bench_load_paced_reports_the_commands_it_fell_behind_on) {
     EXPECT_LE(sent, 8);
     EXPECT_GE(behind, 170);
     EXPECT_LE(sent + behind, 202); // due in [0, 2 s) at one each 10 ms
+    // No more than the count allows are due.
+    const std::uint16_t other_port = free_port();
+    const scripted_server other(other_port, 400ms, "AT Alpha +0.000000001 x +0+0 1.0\n"); // one connection each
+    ASSERT_TRUE(other.listening());
+    const auto counted = load_result(run_herd({"bench", "load", "--address", "127.0.0.1:" + std::to_string(other_port), "-n",
+                                               "1", "--rate", "100", "--count", "10", "--seconds", "2"},
+                                              dir_.path(), "", 30s));
+    EXPECT_EQ(counted.at("issued").as_int64() + counted.at("behind").as_int64(), 10);
+}
+
+// A server that keeps up: nothing is behind, though the last command due before the end may
+// wake just after it.
+TEST_F(cli_test, bench_load_paced_against_a_server_that_keeps_up_is_never_behind) {
+    const std::uint16_t port = free_port();
+    herd_process echo({std::to_string(port)}, dir_.path(), "echo", "/dev/null", ECHO_SERVER_BINARY);
+    ASSERT_TRUE(wait_until([&] { return port_accepts(port); }, 10s)) << echo.err();
+    for (int run = 0; run < 3; ++run) {
+        const auto json = load_result(run_herd({"bench", "load", "--address", "127.0.0.1:" + std::to_string(port), "-n",
+                                                "50", "--rate", "10000", "--count", "1000000", "--seconds", "1"},
+                                               dir_.path(), "", 30s));
+        EXPECT_EQ(json.at("behind").as_int64(), 0) << run;
+        EXPECT_GT(json.at("answered").as_int64(), 8000) << run;
+    }
+}
+
+// The first SIGINT waits for replies owed; a second one ends the run at once.
+TEST_F(cli_test, bench_load_a_second_sigint_ends_it_at_once) {
+    const std::uint16_t port = free_port();
+    const int listener = listen_on(port); // connections complete; nothing ever answers
+    ASSERT_GE(listener, 0);
+    herd_process load({"bench", "load", "--address", "127.0.0.1:" + std::to_string(port), "-n", "2", "--seconds", "60"},
+                      dir_.path(), "stuck");
+    std::this_thread::sleep_for(1s);
+    load.signal(SIGINT);
+    std::this_thread::sleep_for(500ms);
+    EXPECT_FALSE(load.wait(0ms)); // still waiting for the replies owed
+    load.signal(SIGINT);
+    EXPECT_EQ(load.wait(3s), 130) << load.err();
+    ::close(listener);
 }
 
 // An idle connection the server closes (or refuses, as Redis does past maxclients) is not
