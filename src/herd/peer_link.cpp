@@ -185,7 +185,8 @@ void peer_link::fill_catch_up() {
     if (catch_up_buckets_.none()) {
         return;
     }
-    while (queue_.size() < catch_up_batch_bytes && catch_up_slot_ < store_.size()) {
+    const std::size_t batch_end = queue_.size() + catch_up_batch_bytes;
+    while (queue_.size() < batch_end && catch_up_slot_ < store_.size()) {
         const std::size_t slot = catch_up_slot_++;
         if (catch_up_buckets_[store_.slot_bucket(slot)]) {
             queue_ += store_.slot(slot).at_line();
@@ -208,9 +209,7 @@ void peer_link::release_idle_buffers() {
 asio::awaitable<void> peer_link::write_loop() {
     const auto self = shared_from_this();
     while (!closed_) {
-        if (queue_.empty()) {
-            fill_catch_up();
-        }
+        fill_catch_up(); // after the floods queued, never waiting for a pause in them
         if (queue_.empty()) {
             release_idle_buffers();
             wake_.expires_at(steady::time_point::max());

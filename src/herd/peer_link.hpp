@@ -65,6 +65,9 @@ private:
     void handle(std::string_view line, const store::client_key& client);
     // Logs an update heard (at debug: the bulk of a busy member's log).
     void log_update(std::string_view line);
+    // Appends the next batch of catch-up records (catch_up_batch_bytes at most) to queue_,
+    // after whatever waits there: each write carries one, so a link that floods without a
+    // pause still catches its neighbour up.
     void fill_catch_up();
     // Frees the send buffers' memory past idle_buffer_bytes when they are empty.
     void release_idle_buffers();
