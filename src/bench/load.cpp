@@ -22,6 +22,7 @@
 
 #include "bench/latency_stats.hpp"
 #include "bench/load_commands.hpp"
+#include "bench/pacing.hpp"
 #include "geo/timestamp.hpp"
 
 namespace herd::bench {
@@ -32,14 +33,6 @@ using tcp = asio::ip::tcp;
 using steady = std::chrono::steady_clock;
 constexpr auto stop_grace = std::chrono::seconds(5); // for replies still owed at the end
 
-// Paced commands go out on a shared grid: `due` rounded up to a multiple of pacing_tick after
-// `start`. Connections due in the same tick wake on one timer expiry; a wake-up per command
-// made the generator itself the machine's biggest consumer at 27,000 paced IAMATs/s (44%).
-constexpr auto pacing_tick = std::chrono::microseconds(200);
-steady::time_point on_pacing_grid(steady::time_point start, steady::time_point due) {
-    const auto ticks = (due - start + pacing_tick - steady::duration(1)) / pacing_tick;
-    return start + ticks * pacing_tick;
-}
 
 const char* mode_name(load_mode mode) {
     switch (mode) {
@@ -165,7 +158,7 @@ asio::awaitable<void> drive(tcp::socket socket, run_state& state, std::size_t in
             // so a server that falls behind is not flattered (no coordinated omission).
             steady::time_point due{};
             if (paced && in_flight == 0 && state.may_issue(steady::now())) {
-                due = on_pacing_grid(state.started, next_send);
+                due = pacing::on_grid(state.started, next_send);
                 pacer.expires_at(std::min(due, state.deadline()));
                 co_await pacer.async_wait(asio::as_tuple(asio::use_awaitable)); // a stop cancels it
                 if (!state.may_issue(steady::now())) {
@@ -224,14 +217,10 @@ asio::awaitable<void> drive(tcp::socket socket, run_state& state, std::size_t in
         ++state.failed_connections;
         std::fprintf(stderr, "herd: bench: connection %zu: %s\n", index, error.code().message().c_str());
     }
-    // Due before the end but never sent because the reply before them had not come (a due time
-    // after the last reply found the connection free: it went unsent only because its wake-up
-    // came after the end): a server that fell behind must not look faster for the commands it
-    // kept from being sent. No more than the count left.
-    const steady::time_point waited_until = std::min(state.deadline(), last_reply_at);
-    if (paced && options.mode != load_mode::idle && next_send < waited_until) {
-        const auto unsent = static_cast<std::size_t>((waited_until - next_send - steady::duration(1)) / interval) + 1;
-        state.behind += std::min(unsent, options.count - std::min(options.count, state.issued + state.behind));
+    // A server that fell behind must not look faster for the commands it kept from being sent.
+    if (paced && options.mode != load_mode::idle) {
+        state.behind += pacing::commands_behind(next_send, std::min(state.deadline(), last_reply_at), interval,
+                                                options.count - std::min(options.count, state.issued + state.behind));
     }
     state.sockets[index] = nullptr;
     state.pacers[index] = nullptr;
