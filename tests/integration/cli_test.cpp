@@ -61,7 +61,13 @@ TEST_F(cli_test, help_is_there_for_every_command) {
                                                  {"bench", "propagation", "--help"}}) {
         const auto result = run_herd(args, dir_.path());
         EXPECT_EQ(result.status, 0) << args[0];
-        EXPECT_TRUE(contains(result.out, "--config") || args.size() == 1) << result.out;
+        if (args.size() == 1) { // the top level lists every command
+            for (const char* command : {"serve", "send", "up", "bench"}) {
+                EXPECT_TRUE(contains(result.out, command)) << command << " missing from: " << result.out;
+            }
+        } else {
+            EXPECT_TRUE(contains(result.out, "--config")) << result.out;
+        }
     }
 }
 
@@ -126,6 +132,7 @@ TEST_F(cli_test, up_makes_a_secret_when_none_is_set_and_its_members_link) {
     line_client alpha(herd_.ports.at("Alpha"));
     alpha.send("IAMAT made.secret +1+1 1\n");
     std::string at_line = alpha.read_lines(1);
+    ASSERT_TRUE(at_line.starts_with("AT Alpha ")) << at_line;
     at_line.pop_back();
     EXPECT_TRUE(wait_until(
         [&] {
@@ -335,6 +342,7 @@ TEST_F(cli_test, bench_load_idle_holds_connections_open_without_sending) {
     const auto alpha = start_member("Alpha", herd_.ports.at("Alpha"), config_, dir_.path());
     const auto idle = load_alpha({"--mode", "idle", "-n", "20", "--seconds", "1"});
     EXPECT_EQ(idle.at("answered").as_int64(), 0);
+    EXPECT_GE(idle.at("seconds").to_number<double>(), 0.99); // held for the run, not closed at once
     EXPECT_TRUE(idle.at("client_cpu_us").is_null()); // no command, no cost per command
     const bool all_logged = wait_until(
         [&] {

@@ -440,9 +440,10 @@ TEST_F(keepalive_test, an_idle_link_pings_a_heartbeat_after_its_last_write) {
                                                         std::chrono::steady_clock::now() - updated));
         std::this_thread::sleep_for(900ms - (std::chrono::steady_clock::now() - updated));
     }
-    // A heartbeat (400 ms) plus slack; checking only once a heartbeat, a member could stay
-    // silent for up to two (800 ms).
-    EXPECT_LT(longest_silence, 600ms);
+    // A heartbeat (400 ms) plus slack for a loaded machine; checking only once a heartbeat, a
+    // member stays silent for up to two (800 ms), and six updates at 100 ms steps of the cycle
+    // meet that worst case.
+    EXPECT_LT(longest_silence, 700ms);
 }
 
 class bursty_peer_test : public peer_link_test {
