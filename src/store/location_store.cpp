@@ -7,6 +7,7 @@
 
 #include "common/byte_words.hpp"
 #include "common/siphash.hpp"
+#include "store/room_for_one.hpp"
 
 namespace herd::store {
 
@@ -78,12 +79,8 @@ bool location_store::merge(record_ref record, const client_key& client, report_f
         const auto slot = static_cast<std::uint32_t>(slots_.size());
         const record_arena::ref block = keep(record, client.id);
         try {
-            if (slots_.size() == slots_.capacity()) {
-                slots_.reserve(std::max<std::size_t>(16, slots_.size() * 2));
-            }
-            if (slot_buckets_.size() == slot_buckets_.capacity()) {
-                slot_buckets_.reserve(std::max<std::size_t>(16, slot_buckets_.size() * 2));
-            }
+            make_room_for_one(slots_);
+            make_room_for_one(slot_buckets_);
             index_.insert(client.index_hash, slot); // changes nothing when it throws
         } catch (...) {
             arena_.release(block, kept_record::block_bytes(record));

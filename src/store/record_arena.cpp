@@ -4,6 +4,8 @@
 #include <cstring>
 #include <new>
 
+#include "store/room_for_one.hpp"
+
 namespace herd::store {
 
 record_arena::record_arena(std::size_t chunk_limit)
@@ -32,7 +34,6 @@ record_arena::ref record_arena::allocate(std::size_t bytes) {
         const ref block = free_by_units_[units];
         free_by_units_[units] = next_free(block);
         free_small_units_ -= units;
-        small_units_in_use_ += units;
         return block;
     }
     const std::size_t chunk_units = chunk_bytes / unit;
@@ -42,9 +43,7 @@ record_arena::ref record_arena::allocate(std::size_t bytes) {
         }
         // What may throw first (the chunk, room to list it), then what cannot.
         auto chunk = std::make_unique_for_overwrite<char[]>(chunk_bytes);
-        if (chunks_.size() == chunks_.capacity()) {
-            chunks_.reserve(std::max<std::size_t>(16, chunks_.size() * 2));
-        }
+        make_room_for_one(chunks_);
         if (!chunks_.empty() && last_chunk_units_used_ < chunk_units) {
             // The old chunk's tail is a free block like any other.
             push_free(static_cast<ref>((chunks_.size() - 1) << chunk_units_bits | last_chunk_units_used_),
@@ -55,7 +54,6 @@ record_arena::ref record_arena::allocate(std::size_t bytes) {
     }
     const auto block = static_cast<ref>((chunks_.size() - 1) << chunk_units_bits | last_chunk_units_used_);
     last_chunk_units_used_ += units;
-    small_units_in_use_ += units;
     return block;
 }
 
@@ -84,7 +82,6 @@ void record_arena::release(ref block, std::size_t bytes) {
         large_bytes_held_ -= bytes;
         return;
     }
-    small_units_in_use_ -= units_of(bytes);
     push_free(block, units_of(bytes));
 }
 

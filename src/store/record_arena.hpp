@@ -49,8 +49,11 @@ public:
     std::size_t bytes_held() const { return chunks_.size() * chunk_bytes + large_bytes_held_; }
     // Bytes of small blocks on the free lists: held, and usable only by blocks of their sizes.
     std::size_t free_small_bytes() const { return free_small_units_ * unit; }
-    // Bytes of small blocks in use.
-    std::size_t small_bytes_in_use() const { return small_units_in_use_ * unit; }
+    // Bytes of small blocks in use: all that was carved from chunks, less what is free.
+    std::size_t small_bytes_in_use() const {
+        const std::size_t carved = chunks_.empty() ? 0 : (chunks_.size() - 1) * (chunk_bytes / unit) + last_chunk_units_used_;
+        return (carved - free_small_units_) * unit;
+    }
     std::size_t chunk_limit() const { return chunk_limit_; }
 
 private:
@@ -76,8 +79,7 @@ private:
     std::vector<std::unique_ptr<char[]>> large_;
     std::vector<ref> free_large_; // indexes of large_ whose block was released
     std::size_t large_bytes_held_ = 0;
-    std::size_t free_small_units_ = 0;
-    std::size_t small_units_in_use_ = 0;
+    std::size_t free_small_units_ = 0; // on the free lists, chunk tails included
 };
 
 } // namespace herd::store

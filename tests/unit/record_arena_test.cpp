@@ -52,6 +52,37 @@ TEST(record_arena, large_blocks_are_held_alone_and_given_back) {
 }
 
 // Random sizes, random releases, across several chunks: every live block keeps its bytes.
+// What compaction weighs: bytes in use and bytes free, a chunk's unused tail counted free once
+// a new chunk is begun.
+TEST(record_arena, counts_the_bytes_in_use_and_the_bytes_free) {
+    record_arena arena;
+    EXPECT_EQ(arena.small_bytes_in_use(), 0u);
+    const auto a = arena.allocate(100);
+    const auto b = arena.allocate(6); // 8 bytes: two units
+    EXPECT_EQ(arena.small_bytes_in_use(), 108u);
+    EXPECT_EQ(arena.free_small_bytes(), 0u);
+    arena.release(a, 100);
+    EXPECT_EQ(arena.small_bytes_in_use(), 8u);
+    EXPECT_EQ(arena.free_small_bytes(), 100u);
+    arena.allocate(100); // reuses a's block
+    EXPECT_EQ(arena.small_bytes_in_use(), 108u);
+    EXPECT_EQ(arena.free_small_bytes(), 0u);
+    // Fill the first chunk with 4,096-byte blocks while they fit (3,988 bytes are left), then
+    // ask for one more: a new chunk, and the first one's tail goes on a free list.
+    std::size_t used = 108;
+    while (used + 4096 <= (std::size_t{1} << 20)) {
+        arena.allocate(4096);
+        used += 4096;
+    }
+    const std::size_t tail = (std::size_t{1} << 20) - used;
+    arena.allocate(4096);
+    EXPECT_EQ(arena.bytes_held(), std::size_t{2} << 20);
+    EXPECT_EQ(arena.free_small_bytes(), tail);
+    EXPECT_EQ(arena.small_bytes_in_use(), used + 4096);
+    arena.release(b, 6);
+    EXPECT_EQ(arena.small_bytes_in_use(), used + 4096 - 8);
+}
+
 TEST(record_arena, live_blocks_keep_their_bytes_whatever_is_allocated_and_released) {
     record_arena arena;
     std::mt19937 random(7);
