@@ -100,7 +100,16 @@ void peer_hub::flood(std::string_view at_line, const peer_link* except) {
 }
 
 void peer_hub::on_update(peer_link& from, store::record_ref record, const store::client_key& client) {
-    if (store_.merge(record, client, store::report_from::link)) {
+    bool changed = false;
+    try {
+        changed = store_.merge(record, client, store::report_from::link);
+    } catch (const std::bad_alloc& why) { // changed nothing: dropped, the link goes on
+        server::warn_refused_record(log_, store_.refusals(),
+                                    fmt::format("an update from {} (client {})", from.neighbour(), server::escaped{client.id}),
+                                    why);
+        return;
+    }
+    if (changed) {
         flood(record.at_line, &from);
     }
 }

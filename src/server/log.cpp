@@ -1,5 +1,6 @@
 #include "server/log.hpp"
 
+#include <bit>
 #include <filesystem>
 #include <stdexcept>
 
@@ -51,6 +52,13 @@ std::shared_ptr<member_logger> make_member_logger(const std::string& log_dir, co
         return logger;
     } catch (const std::exception& error) {
         throw std::runtime_error("cannot open the log " + path.string() + ": " + error.what());
+    }
+}
+
+void warn_refused_record(spdlog::logger& log, std::uint64_t refusals, std::string_view what,
+                         const std::exception& why) {
+    if (std::has_single_bit(refusals)) {
+        log.warn("{} refused: {} ({} refused so far; said again at {})", what, why.what(), refusals, 2 * refusals);
     }
 }
 

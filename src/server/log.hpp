@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -44,6 +45,12 @@ private:
 // not stall it. Creates log_dir. Throws std::runtime_error when it cannot.
 std::shared_ptr<member_logger> make_member_logger(const std::string& log_dir, const std::string& name,
                                                   const std::string& level = "info");
+
+// After the store refused a record (location_store::merge threw: a full store, or memory run
+// out), `refusals` of them so far: a warning naming `what` was refused and why, at the 1st,
+// 2nd, 4th, 8th... refusal, so a store that stays full does not flood the log.
+void warn_refused_record(spdlog::logger& log, std::uint64_t refusals, std::string_view what,
+                         const std::exception& why);
 
 // The letter of `byte`'s two-character escape (`\\`, `\n`, `\r`, `\t`), or 0 when it has
 // none (then it is written `\xNN`).

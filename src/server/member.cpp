@@ -11,6 +11,7 @@
 
 #include "herd/listener.hpp"
 #include "server/client_session.hpp"
+#include "server/log.hpp"
 
 namespace herd::server {
 namespace {
@@ -21,8 +22,14 @@ using tcp = asio::ip::tcp;
 member::member(asio::any_io_executor executor, const config::herd_config& config, const std::string& name,
                std::string secret, places::places_backend& places, std::shared_ptr<member_logger> log)
     : executor_(std::move(executor)), self_(config.server(name)), limits_(config.limits), log_(std::move(log)),
+      store_(store::store_limits{.max_bytes = limits_.store_mib << 20}),
       peers_(executor_, config, name, std::move(secret), store_, *log_),
-      handler_(name, store_, places, [this](std::string_view at_line) { peers_.flood(at_line, nullptr); }),
+      handler_(
+          name, store_, places, [this](std::string_view at_line) { peers_.flood(at_line, nullptr); },
+          [this](std::string_view client_id, const std::bad_alloc& why) {
+              warn_refused_record(*log_, store_.refusals(), fmt::format("the IAMAT of client {}", escaped{client_id}),
+                                  why);
+          }),
       acceptor_(executor_) {}
 
 member::~member() = default;

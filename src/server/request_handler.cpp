@@ -9,8 +9,9 @@
 namespace herd::server {
 
 request_handler::request_handler(std::string member_name, store::location_store& store,
-                                 places::places_backend& places, accepted_hook on_accepted)
-    : member_name_(std::move(member_name)), store_(store), places_(places), on_accepted_(std::move(on_accepted)) {}
+                                 places::places_backend& places, accepted_hook on_accepted, refused_hook on_refused)
+    : member_name_(std::move(member_name)), store_(store), places_(places), on_accepted_(std::move(on_accepted)),
+      on_refused_(std::move(on_refused)) {}
 
 boost::asio::awaitable<void> request_handler::handle(std::string_view line, geo::nanoseconds arrival,
                                                      std::string& out) {
@@ -18,8 +19,18 @@ boost::asio::awaitable<void> request_handler::handle(std::string_view line, geo:
     if (const auto* iamat = std::get_if<protocol::iamat_command>(&command)) {
         const store::location_record record{protocol::make_at_line(member_name_, arrival, *iamat),
                                             iamat->client_time_ns};
+        bool changed = false;
+        try {
+            changed = store_.merge(record, store::report_from::client);
+        } catch (const std::bad_alloc& why) { // changed nothing: a `?`, as for a line it cannot take
+            protocol::append_invalid_reply(out, protocol::trim(line));
+            if (on_refused_) {
+                on_refused_(iamat->client_id, why);
+            }
+            co_return;
+        }
         protocol::append_iamat_reply(out, record.at_line);
-        if (store_.merge(record, store::report_from::client) && on_accepted_) {
+        if (changed && on_accepted_) {
             on_accepted_(record.at_line);
         }
     } else if (const auto* whatsat = std::get_if<protocol::whatsat_command>(&command)) {

@@ -69,13 +69,30 @@ record_arena::ref location_store::keep(record_ref record, std::string_view clien
 }
 
 bool location_store::merge(record_ref record, const client_key& client, report_from from) {
+    try {
+        return merge_or_throw(record, client, from);
+    } catch (const std::bad_alloc&) {
+        ++refusals_;
+        throw;
+    }
+}
+
+void location_store::check_room_for(std::size_t more) const {
+    if (more > limits_.max_bytes - cost_) { // cost_ <= max_bytes always
+        throw store_full();
+    }
+}
+
+bool location_store::merge_or_throw(record_ref record, const client_key& client, report_from from) {
     assert(client.id.data() >= record.at_line.data() &&
            client.id.data() + client.id.size() <= record.at_line.data() + record.at_line.size());
     const std::size_t bucket = bucket_of_hash(client.hash);
     const auto found = find_slot(client);
     // Whatever may throw (a block, room for a slot, the index growing) comes before anything
     // changes, so a merge that throws (std::bad_alloc) leaves the store as it was.
+    const std::size_t cost = record_cost(record.at_line.size());
     if (!found) {
+        check_room_for(cost);
         const auto slot = static_cast<std::uint32_t>(slots_.size());
         const record_arena::ref block = keep(record, client.id);
         try {
@@ -89,11 +106,16 @@ bool location_store::merge(record_ref record, const client_key& client, report_f
         slots_.push_back(block);
         slot_buckets_.push_back(static_cast<std::uint8_t>(bucket));
         digests_[bucket] ^= digest_hash(record.at_line);
+        cost_ += cost;
         return true;
     }
     const kept_record kept = slot(*found);
     if (!replaces(record, kept.ref(), from)) {
         return false;
+    }
+    const std::size_t kept_cost = record_cost(kept.at_line().size());
+    if (cost > kept_cost) {
+        check_room_for(cost - kept_cost);
     }
     const std::uint64_t kept_hash = digest_hash(kept.at_line()); // before the line is overwritten
     record_arena::ref& block = slots_[*found];
@@ -107,6 +129,7 @@ bool location_store::merge(record_ref record, const client_key& client, report_f
         block = fresh;
     }
     digests_[bucket] ^= kept_hash ^ digest_hash(record.at_line);
+    cost_ = cost_ - kept_cost + cost;
     if (!in_place) {
         compact_if_wasteful();
     }

@@ -3,6 +3,8 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
+#include <new>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -23,6 +25,21 @@ struct client_key {
     std::uint64_t index_hash = 0; // keyed with this process's own secret key: picks the index entry
 };
 
+// Thrown by location_store::merge when keeping a record would take the store past its
+// store_limits::max_bytes.
+class store_full : public std::bad_alloc {
+public:
+    const char* what() const noexcept override { return "the store is full (limits.store_mib)"; }
+};
+
+struct store_limits {
+    // The most the records may cost, each counted as location_store::record_cost() says.
+    std::size_t max_bytes = std::numeric_limits<std::size_t>::max();
+    // The most 1 MiB chunks the arena may take, up to the most it can name (for tests: a small
+    // arena runs out of memory).
+    std::size_t arena_chunks = std::numeric_limits<std::size_t>::max();
+};
+
 // Client ID -> newest record. Records never move between slots: slot i holds the same
 // client for the store's lifetime, so a reader can walk slots 0..size() across awaits
 // (a link's catch-up does) while records are added and replaced. A record costs its block in
@@ -32,9 +49,12 @@ struct client_key {
 class location_store {
 public:
     location_store() = default;
-    // A store whose arena holds at most `arena_chunk_limit` MiB of records (for tests: to
-    // reach the limit, where merge throws std::bad_alloc and changes nothing).
-    explicit location_store(std::size_t arena_chunk_limit) : arena_(arena_chunk_limit) {}
+    explicit location_store(store_limits limits) : limits_(limits), arena_(limits.arena_chunks) {}
+
+    // What a record with an AT line of `at_line_bytes` counts against store_limits::max_bytes:
+    // the line and, on average, what else it costs (its block's header and rounding, its
+    // slot, its index entry).
+    static constexpr std::size_t record_cost(std::size_t at_line_bytes) { return at_line_bytes + 32; }
 
     // The key of `client_id` (a view: it must outlive the key's use). Its index hash is
     // SipHash-1-3 under a random key of the process's, so IDs a client chooses to collide in
@@ -44,8 +64,10 @@ public:
 
     // Keeps a copy of `record` (for the client its AT line names) when the client is unknown
     // or it replaces the kept one (store::replaces, for a report `from` a client or a link).
-    // Returns true when the store changed; throws std::bad_alloc, changing nothing, when memory
-    // runs out. `record.client_time_ns`
+    // Returns true when the store changed. Throws, changing nothing, store_full when the record
+    // would take the store past store_limits::max_bytes (a new client, or a kept record that
+    // grows; never a record that is not kept), or std::bad_alloc when memory runs out.
+    // `record.client_time_ns`
     // must be the time its AT line carries (as parsing the line gives). `client` is the key of
     // record.client_id(), for a caller that has found it already: its ID must view that field
     // of record.at_line, not a copy.
@@ -66,6 +88,10 @@ public:
     void prefetch(const client_key& client) const;
 
     std::size_t size() const { return slots_.size(); }
+    // What the records cost, as record_cost() counts them: at most store_limits::max_bytes.
+    std::size_t cost() const { return cost_; }
+    // How many merges threw (store_full or std::bad_alloc) in this store's life.
+    std::uint64_t refusals() const { return refusals_; }
     // Bytes the records' arena holds from the system (for tests and accounting).
     std::size_t arena_bytes_held() const { return arena_.bytes_held(); }
 
@@ -86,6 +112,10 @@ private:
     static std::size_t bucket_of_hash(std::uint64_t id_hash) {
         return static_cast<std::size_t>(id_hash % bucket_count);
     }
+    // merge(), but for counting what it throws.
+    bool merge_or_throw(record_ref record, const client_key& client, report_from from);
+    // Throws store_full unless the records may cost `more` bytes more.
+    void check_room_for(std::size_t more) const;
     // The slot of `client`, or nothing.
     std::optional<std::uint32_t> find_slot(const client_key& client) const;
     // A block in the arena holding `record`.
@@ -104,6 +134,9 @@ private:
     static constexpr std::size_t compaction_floor_bytes = 16 * 1024 * 1024;
     std::size_t next_compaction_free_bytes_ = 0; // after a compaction that ran out of memory
 
+    store_limits limits_;
+    std::size_t cost_ = 0; // of every record kept, by record_cost()
+    std::uint64_t refusals_ = 0;
     client_index index_;
     record_arena arena_;
     std::vector<record_arena::ref> slots_;   // slot -> the record's block

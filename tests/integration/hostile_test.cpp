@@ -1,4 +1,6 @@
 // Hostile clients against the real member: many connections, floods of bad lines.
+#include <bit>
+#include <sstream>
 #include <thread>
 
 #include <fcntl.h>
@@ -7,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "herd_process.hpp"
@@ -86,6 +89,60 @@ TEST(hostile, a_flood_of_invalid_lines_is_answered_in_full_and_others_are_served
         ASSERT_TRUE(bystander.read_lines(1, 5s).starts_with("AT Clark "));
     }
     EXPECT_EQ(answered, 100'000u);
+}
+
+// A client inventing a new ID for every IAMAT cannot make a member (or, by flooding, every
+// member) keep records without bound: past limits.store_mib, each new client gets `?`. The
+// clients kept are still served, and the log warns at the 1st, 2nd, 4th... refusal, not at each.
+TEST(hostile, new_clients_past_the_store_limit_get_a_question_and_the_member_serves_on) {
+    scratch_dir dir;
+    test_herd herd = make_test_herd({"Clark"});
+    herd.extra = "[limits]\nstore_mib = 1\n";
+    const auto member = start_member("Clark", herd.ports.at("Clark"), herd.write_config(dir), dir.path());
+    line_client flooder(herd.ports.at("Clark"));
+    const std::string time = now_seconds(); // so each AT line's difference is +0.<9 digits>
+    constexpr int lines = 20'000;
+    std::string batch;
+    for (int i = 0; i < lines; ++i) {
+        batch += fmt::format("IAMAT c{:05} +1+1 {}\n", i, time);
+    }
+    flooder.send(batch);
+    const std::string replies = flooder.read_lines(lines, 30s);
+    std::size_t kept = 0;
+    std::size_t refused = 0;
+    std::size_t at_line_bytes = 0;
+    std::istringstream in(replies);
+    for (std::string reply; std::getline(in, reply);) {
+        if (reply.starts_with("AT Clark +0.")) {
+            ASSERT_EQ(refused, 0u) << "a client was kept after one was refused: " << reply;
+            at_line_bytes = reply.size();
+            ++kept;
+        } else {
+            ASSERT_EQ(reply, fmt::format("? IAMAT c{:05} +1+1 {}", kept + refused, time));
+            ++refused;
+        }
+    }
+    ASSERT_EQ(kept + refused, static_cast<std::size_t>(lines));
+    EXPECT_EQ(kept, (std::size_t{1} << 20) / (at_line_bytes + 32)); // store::location_store::record_cost
+    // The kept clients are still served; the refused ones are not known.
+    line_client other(herd.ports.at("Clark"));
+    const std::string later = std::to_string(std::stoll(time) + 1); // a shorter line: it fits
+    other.send(fmt::format("IAMAT c00000 +2+2 {}\nWHATSAT c00000 0 0\nWHATSAT c{:05} 0 0\n", later, kept));
+    const std::string answers = other.read_until(fmt::format("? WHATSAT c{:05} 0 0\n", kept));
+    EXPECT_TRUE(answers.starts_with("AT Clark ")) << answers;
+    EXPECT_NE(answers.find(fmt::format(" c00000 +2+2 {}\n{{", later)), std::string::npos) << answers;
+    EXPECT_TRUE(wait_until([&] { return dir.read("logs/Clark.log").find(" refused so far") != std::string::npos; }, 5s));
+    const std::string log = dir.read("logs/Clark.log");
+    std::size_t warnings = 0;
+    for (std::size_t at = log.find(" warning "); at != std::string::npos; at = log.find(" warning ", at + 1)) {
+        ++warnings;
+    }
+    EXPECT_EQ(warnings, static_cast<std::size_t>(std::bit_width(refused))) << log.substr(log.find(" warning "), 400);
+    EXPECT_NE(log.find(fmt::format("warning the IAMAT of client c{:05} refused: the store is full (limits.store_mib) (1 "
+                                   "refused so far; said again at 2)",
+                                   kept)),
+              std::string::npos);
+    EXPECT_FALSE(member->wait(0ms)) << "member died: " << member->err();
 }
 
 // A member whose clients must finish a line within 400 ms (and may sit idle a minute).

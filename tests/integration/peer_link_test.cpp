@@ -384,6 +384,32 @@ TEST_F(peer_link_test, updates_sent_together_are_kept_up_to_a_line_that_ends_the
     EXPECT_EQ(herd_.kept("Zed", "together.3"), "? WHATSAT together.3 0 0");
 }
 
+class full_store_link_test : public peer_link_test {
+protected:
+    full_store_link_test() : peer_link_test("[limits]\nstore_mib = 1\npeer_heartbeat_ms = 100\npeer_timeout_ms = 600\n") {}
+};
+
+// Updates a full store cannot keep are dropped, with a warning; the link stays up and carries
+// on with what the store can take (a newer record of a client it keeps). Without that, the
+// store's refusal (it throws) ended the link's reading coroutine and left it up but dead.
+TEST_F(full_store_link_test, updates_a_full_store_cannot_keep_are_dropped_and_the_link_goes_on) {
+    const auto link = welcomed_link();
+    constexpr int clients = 20'000; // about 1.3 MiB of records
+    std::string updates;
+    for (int i = 0; i < clients; ++i) {
+        updates += fmt::format("AT Alpha +0.100000000 c{:05} +1+1 1\n", i);
+    }
+    link->send(updates);
+    const std::string later = "AT Alpha +0.100000000 c00000 +2+2 2";
+    link->send(later + "\n");
+    EXPECT_TRUE(herd_.wait_for("Zed", "c00000", later));
+    EXPECT_EQ(herd_.kept("Zed", fmt::format("c{:05}", clients - 1)), fmt::format("? WHATSAT c{:05} 0 0", clients - 1));
+    EXPECT_TRUE(wait_until([&] { return herd_.log("Zed").find("(1 refused so far") != std::string::npos; }, 5s));
+    EXPECT_NE(herd_.log("Zed").find("warning an update from Alpha (client c"), std::string::npos);
+    EXPECT_EQ(herd_.log("Zed").find("link with Alpha down"), std::string::npos);
+    EXPECT_EQ(herd_.links_up("Zed", "Alpha"), 1u);
+}
+
 class slow_peer_test : public peer_link_test {
 protected:
     slow_peer_test() : peer_link_test("[limits]\npeer_queue_bytes = 4096\npeer_timeout_ms = 60000\n") {}

@@ -47,6 +47,7 @@ TEST(config, reads_the_documented_keys) {
     EXPECT_EQ(config.neighbours("Jaquez"), (std::vector<std::string>{"Clark"}));
     EXPECT_EQ(config.places.backend, "offline");
     EXPECT_EQ(config.limits.max_line_bytes, 8192u);
+    EXPECT_EQ(config.limits.store_mib, 1024u);
 }
 
 TEST(config, the_default_herd_file_is_valid) {
@@ -61,7 +62,8 @@ TEST(config, the_default_herd_file_is_valid) {
 TEST(config, limits_are_configurable) {
     const auto config = parse_config(std::string(minimal) +
                                          "[limits]\nmax_line_bytes = 100\nidle_timeout_ms = 250\nmax_connections = 3\n"
-                                         "send_timeout_ms = 400\nmax_output_bytes = 8192\nline_timeout_ms = 700\n",
+                                         "send_timeout_ms = 400\nmax_output_bytes = 8192\nline_timeout_ms = 700\n"
+                                         "store_mib = 2\n",
                                      "t");
     EXPECT_EQ(config.limits.send_timeout.count(), 400);
     EXPECT_EQ(config.limits.line_timeout.count(), 700);
@@ -69,6 +71,8 @@ TEST(config, limits_are_configurable) {
     EXPECT_EQ(config.limits.max_line_bytes, 100u);
     EXPECT_EQ(config.limits.idle_timeout.count(), 250);
     EXPECT_EQ(config.limits.max_connections, 3u);
+    EXPECT_EQ(config.limits.store_mib, 2u);
+    EXPECT_NE(error_of(std::string(minimal) + "[limits]\nstore_mib = 0\n").find("limits.store_mib"), std::string::npos);
 }
 
 TEST(config, peer_port_is_optional_and_where_neighbours_dial) {

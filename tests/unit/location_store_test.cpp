@@ -274,7 +274,7 @@ TEST(location_store, ids_chosen_to_share_the_bucket_hash_spread_over_the_index) 
 // was: a new client is not half added, and a record that must move keeps its old line and
 // its bucket's digest, so catch-up still compares true digests.
 TEST(location_store, a_merge_that_runs_out_of_memory_changes_nothing) {
-    location_store store(1);
+    location_store store({.arena_chunks = 1});
     std::size_t clients = 0;
     EXPECT_THROW(
         for (;; ++clients) { store.merge(record("Bona", 1, fmt::format("c{} +1+1", clients))); }, std::bad_alloc);
@@ -295,6 +295,40 @@ TEST(location_store, a_merge_that_runs_out_of_memory_changes_nothing) {
     }
     // The store goes on: a record that fits its block is still replaced.
     EXPECT_TRUE(store.merge(record("Bona", 3, "c1 +1+1")));
+}
+
+// A store at store_limits::max_bytes refuses what would take it past: a new client, a record
+// that grows. It still takes what needs no more room, and a refusal changes nothing.
+TEST(location_store, a_full_store_refuses_only_what_needs_more_room_and_changes_nothing) {
+    const auto a1 = record("Bona", 1, "a +1.0+1");
+    location_store store({.max_bytes = 3 * location_store::record_cost(a1.at_line.size())});
+    ASSERT_TRUE(store.merge(a1));
+    ASSERT_TRUE(store.merge(record("Bona", 1, "b +1.0+1")));
+    ASSERT_TRUE(store.merge(record("Bona", 1, "c +1.0+1")));
+    EXPECT_EQ(store.cost(), 3 * location_store::record_cost(a1.at_line.size()));
+    std::array<std::uint64_t, location_store::bucket_count> digests{};
+    for (std::size_t b = 0; b < digests.size(); ++b) {
+        digests[b] = store.bucket_digest(b);
+    }
+
+    EXPECT_THROW(store.merge(record("Bona", 1, "d +1.0+1")), store_full); // a new client
+    EXPECT_THROW(store.merge(record("Bona", 2, "a +1.00+1")), store_full); // a record that grows by a byte
+    EXPECT_EQ(store.refusals(), 2u);
+    EXPECT_EQ(store.size(), 3u);
+    EXPECT_FALSE(store.find("d"));
+    EXPECT_EQ(store.find("a")->at_line(), a1.at_line);
+    for (std::size_t b = 0; b < digests.size(); ++b) {
+        EXPECT_EQ(store.bucket_digest(b), digests[b]) << b;
+    }
+
+    EXPECT_FALSE(store.merge(record("Bona", 0, "a +1.00+1"))); // not newer: not kept, so not refused
+    EXPECT_TRUE(store.merge(record("Bona", 2, "a +2.0+2")));    // newer, the same size
+    EXPECT_EQ(store.refusals(), 2u);
+    // b's record shrinks by two bytes: room for c to grow into, and no more.
+    EXPECT_TRUE(store.merge(record("Bona", 2, "b +2+2")));
+    EXPECT_THROW(store.merge(record("Bona", 2, "c +3.0000+3")), store_full);
+    EXPECT_TRUE(store.merge(record("Bona", 2, "c +3.000+3")));
+    EXPECT_EQ(store.cost(), 3 * location_store::record_cost(a1.at_line.size()));
 }
 
 // A client can make each report four bytes longer than the last (one more digit of position).

@@ -12,6 +12,8 @@ namespace {
 
 class request_handler_test : public testing::Test {
 protected:
+    explicit request_handler_test(store::store_limits limits = {}) : store_(limits) {}
+
     // The reply to `line`, as if it arrived at `arrival`.
     std::string answer(std::string_view line, geo::nanoseconds arrival = 1621464828223371889) {
         std::string out;
@@ -25,8 +27,18 @@ protected:
     store::location_store store_;
     places::offline_places places_{places::load_gazetteer(HERD_TEST_DATA "/places.json"), "attr"};
     std::vector<std::string> accepted_;
+    std::vector<std::string> refused_; // client IDs, with what the store threw
     request_handler handler_{"Clark", store_, places_,
-                             [this](std::string_view at_line) { accepted_.emplace_back(at_line); }};
+                             [this](std::string_view at_line) { accepted_.emplace_back(at_line); },
+                             [this](std::string_view client_id, const std::bad_alloc& why) {
+                                 refused_.push_back(std::string(client_id) + ": " + why.what());
+                             }};
+};
+
+// A store with room for two records the size of "AT Clark +1.000000000 k +1+1 20".
+class full_store_test : public request_handler_test {
+protected:
+    full_store_test() : request_handler_test({.max_bytes = 2 * store::location_store::record_cost(31)}) {}
 };
 
 TEST_F(request_handler_test, only_iamats_that_change_the_store_are_offered_for_flooding) {
@@ -71,6 +83,22 @@ TEST_F(request_handler_test, whatsat_for_an_unknown_client_is_a_question) {
 TEST_F(request_handler_test, at_lines_from_clients_are_refused_and_change_nothing) {
     EXPECT_EQ(answer("AT Bona +0.1 k +1+1 1"), "? AT Bona +0.1 k +1+1 1\n");
     EXPECT_EQ(store_.size(), 0u);
+}
+
+// An IAMAT the store cannot keep is answered `?` (it is not in the store, so it must not look
+// accepted), reported, and not flooded; the store's clients are still answered as before.
+TEST_F(full_store_test, an_iamat_the_store_cannot_keep_is_a_question_and_is_reported) {
+    EXPECT_EQ(answer("IAMAT k +1+1 20", 21'000'000'000), "AT Clark +1.000000000 k +1+1 20\n");
+    EXPECT_EQ(answer("IAMAT m +1+1 20", 21'000'000'000), "AT Clark +1.000000000 m +1+1 20\n");
+    EXPECT_EQ(answer(" IAMAT n +1+1 20 ", 21'000'000'000), "? IAMAT n +1+1 20\n");
+    EXPECT_EQ(answer("IAMAT k +1.5+1 30", 31'000'000'000), "? IAMAT k +1.5+1 30\n"); // it grew
+    EXPECT_EQ(refused_, (std::vector<std::string>{"n: the store is full (limits.store_mib)",
+                                                  "k: the store is full (limits.store_mib)"}));
+    EXPECT_EQ(answer("IAMAT k +2+2 40", 41'000'000'000), "AT Clark +1.000000000 k +2+2 40\n");
+    EXPECT_EQ(accepted_, (std::vector<std::string>{"AT Clark +1.000000000 k +1+1 20", "AT Clark +1.000000000 m +1+1 20",
+                                                   "AT Clark +1.000000000 k +2+2 40"}));
+    EXPECT_FALSE(store_.find("n"));
+    EXPECT_EQ(store_.find("k")->at_line(), "AT Clark +1.000000000 k +2+2 40");
 }
 
 TEST_F(request_handler_test, blank_lines_get_no_reply) { EXPECT_EQ(answer(" \t\r"), ""); }
