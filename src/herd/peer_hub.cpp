@@ -12,6 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "common/failure.hpp"
 #include "herd/backoff.hpp"
 #include "herd/deadline.hpp"
 #include "herd/listener.hpp"
@@ -60,6 +61,16 @@ asio::awaitable<std::optional<std::string>> read_line(tcp::socket& socket, std::
 asio::awaitable<bool> write_all(tcp::socket& socket, const std::string& bytes) {
     const auto [error, n] = co_await asio::async_write(socket, asio::buffer(bytes), use_tuple);
     co_return !error;
+}
+
+// The completion of a handshake's coroutine: one that failed (out of memory, say) has lost its
+// own connection only, and the log says so.
+auto log_failed_handshake(spdlog::logger& log) {
+    return [&log](std::exception_ptr failure) {
+        if (failure) {
+            log.error("peer handshake failed: {}", describe(failure));
+        }
+    };
 }
 
 } // namespace
@@ -121,7 +132,14 @@ asio::awaitable<std::string> peer_hub::run_link(std::shared_ptr<peer_link> link)
     }
     links_[neighbour] = link;
     log_.info("link with {} up", neighbour);
-    std::string reason = co_await link->run();
+    std::string reason;
+    try {
+        reason = co_await link->run();
+    } catch (...) { // out of memory, say: the link ends as if its neighbour had gone
+        reason = "failed: " + describe(std::current_exception());
+        log_.error("link with {} {}", neighbour, reason);
+        link->close(reason);
+    }
     if (const auto current = links_.find(neighbour); current != links_.end() && current->second == link) {
         links_.erase(current);
     }
@@ -137,7 +155,13 @@ asio::awaitable<void> peer_hub::dial_loop(std::string neighbour) {
     asio::steady_timer pause(executor_);
     while (!stopped_) {
         const auto started = steady::now();
-        const std::string reason = co_await dial_once(target);
+        std::string reason;
+        try {
+            reason = co_await dial_once(target);
+        } catch (...) { // out of memory, say: this attempt failed, not the neighbour's dial loop
+            reason = "failed: " + describe(std::current_exception());
+            log_.error("link with {}: {}", neighbour, reason);
+        }
         if (stopped_) {
             break;
         }
@@ -237,7 +261,7 @@ void peer_hub::adopt(tcp::socket socket, std::string hello_line, std::string res
     const auto deadline = steady::now() + config_.limits.peer_connect_timeout;
     asio::co_spawn(executor_,
                    accept_handshake(std::move(socket), std::move(hello_line), std::move(rest), deadline),
-                   asio::detached);
+                   log_failed_handshake(log_));
 }
 
 asio::awaitable<void> peer_hub::accept_handshake(tcp::socket socket, std::string hello_line, std::string rest,
@@ -305,7 +329,11 @@ asio::awaitable<void> peer_hub::peer_accept_loop() {
             co_await pause.async_wait(use_tuple);
             continue;
         }
-        asio::co_spawn(executor_, read_first_line(std::move(socket)), asio::detached);
+        try {
+            asio::co_spawn(executor_, read_first_line(std::move(socket)), log_failed_handshake(log_));
+        } catch (const std::exception& failure) { // this connection is lost, not the listener
+            log_.error("peer connection dropped: {}", failure.what());
+        }
     }
 }
 

@@ -8,11 +8,11 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <fmt/format.h>
 
+#include "common/failure.hpp"
 #include "herd/peer_message.hpp"
 #include "protocol/reply.hpp"
 #include "server/log.hpp"
@@ -81,8 +81,15 @@ void peer_link::send(std::string_view at_line) {
 
 asio::awaitable<std::string> peer_link::run() {
     const auto self = shared_from_this();
-    asio::co_spawn(socket_.get_executor(), write_loop(), asio::detached);
-    asio::co_spawn(socket_.get_executor(), keepalive_loop(), asio::detached);
+    // Either loop failing (out of memory, say) ends the link, as a neighbour gone would: left
+    // up without its writer or its keepalive, it would never be redialled.
+    const auto end_link_on_failure = [self](std::exception_ptr failure) {
+        if (failure) {
+            self->close("failed: " + describe(failure));
+        }
+    };
+    asio::co_spawn(socket_.get_executor(), write_loop(), end_link_on_failure);
+    asio::co_spawn(socket_.get_executor(), keepalive_loop(), end_link_on_failure);
     take_lines();
     std::array<char, 16 * 1024> buffer; // NOLINT(cppcoreguidelines-pro-type-member-init)
     while (!closed_) {

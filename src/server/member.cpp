@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "common/failure.hpp"
 #include "herd/listener.hpp"
 #include "server/client_session.hpp"
 #include "server/log.hpp"
@@ -75,32 +76,42 @@ asio::awaitable<void> member::accept_loop() {
                        sessions_.size());
             continue; // `socket` closes here
         }
-        boost::system::error_code ignored; // a connection already reset fails later, as its own
-        socket.set_option(tcp::no_delay(true), ignored);
-        // Without a peer port, neighbours dial the client port and the handshake tells them apart.
-        client_session::peer_hook on_peer;
-        if (self_.peer_port == 0) {
-            on_peer = [this](tcp::socket peer, std::string hello, std::string rest) {
-                peers_.adopt(std::move(peer), std::move(hello), std::move(rest));
-            };
+        try {
+            start_session(std::move(socket));
+        } catch (const std::exception& failure) { // out of memory, say: this connection is lost, not the listener
+            log_->error("client connection dropped: {}", failure.what());
         }
-        auto session = std::make_shared<client_session>(std::move(socket), next_session_id_++, handler_, limits_,
-                                                        *log_, read_buffer_, std::move(on_peer));
-        sessions_.insert(session);
-        asio::co_spawn(executor_, session->run(), [this, session](std::exception_ptr failure) {
-            if (failure) {
-                try {
-                    std::rethrow_exception(failure);
-                } catch (const std::exception& bug) {
-                    log_->error("client session failed: {}", bug.what());
-                }
-                session->close();
-            }
-            sessions_.erase(session);
-            if (sessions_.empty() && on_stopped_) {
-                std::exchange(on_stopped_, nullptr)();
-            }
-        });
+    }
+}
+
+void member::start_session(tcp::socket socket) {
+    boost::system::error_code ignored; // a connection already reset fails later, as its own
+    socket.set_option(tcp::no_delay(true), ignored);
+    // Without a peer port, neighbours dial the client port and the handshake tells them apart.
+    client_session::peer_hook on_peer;
+    if (self_.peer_port == 0) {
+        on_peer = [this](tcp::socket peer, std::string hello, std::string rest) {
+            peers_.adopt(std::move(peer), std::move(hello), std::move(rest));
+        };
+    }
+    auto session = std::make_shared<client_session>(std::move(socket), next_session_id_++, handler_, limits_, *log_,
+                                                    read_buffer_, std::move(on_peer));
+    sessions_.insert(session);
+    const auto ended = [this, session](std::exception_ptr failure) {
+        if (failure) {
+            log_->error("client session failed: {}", describe(failure));
+            session->close();
+        }
+        sessions_.erase(session);
+        if (sessions_.empty() && on_stopped_) {
+            std::exchange(on_stopped_, nullptr)();
+        }
+    };
+    try {
+        asio::co_spawn(executor_, session->run(), ended);
+    } catch (...) {
+        sessions_.erase(session);
+        throw;
     }
 }
 

@@ -47,6 +47,8 @@ public:
 
 private:
     boost::asio::awaitable<void> accept_loop();
+    // Serves an accepted connection until it ends. Throws (std::bad_alloc) when it cannot.
+    void start_session(boost::asio::ip::tcp::socket socket);
 
     boost::asio::any_io_executor executor_;
     const config::server_config& self_;
