@@ -2,6 +2,7 @@
 
 #include <variant>
 
+#include "places/google_format.hpp"
 #include "places/json_format.hpp"
 #include "protocol/command.hpp"
 #include "protocol/reply.hpp"
@@ -41,8 +42,12 @@ boost::asio::awaitable<void> request_handler::handle(std::string_view line, geo:
         }
         // Copied: the store may change while the backend is asked.
         const std::string at_line(kept->at_line());
-        const boost::json::object places =
-            co_await places_.nearby({kept->position(), whatsat->radius_km, whatsat->bound});
+        boost::json::object places;
+        try {
+            places = co_await places_.nearby({kept->position(), whatsat->radius_km, whatsat->bound});
+        } catch (const std::exception& error) { // the backend's own failure (out of memory, say)
+            places = places::failure_reply("UNKNOWN_ERROR", error.what()); // the reply keeps its shape
+        }
         protocol::append_whatsat_reply(out, at_line, places::to_google_json(places));
     } else if (const auto* invalid = std::get_if<protocol::invalid_command>(&command)) {
         protocol::append_invalid_reply(out, invalid->trimmed);

@@ -101,6 +101,35 @@ TEST_F(full_store_test, an_iamat_the_store_cannot_keep_is_a_question_and_is_repo
     EXPECT_EQ(store_.find("k")->at_line(), "AT Clark +1.000000000 k +2+2 40");
 }
 
+// A backend reports upstream failures in its answer, but one that throws (out of memory,
+// say) still leaves the client a reply of the usual shape, and the connection its other replies.
+TEST(request_handler, a_backend_that_throws_gets_a_whatsat_reply_of_the_usual_shape) {
+    struct throwing_places final : places::places_backend {
+        boost::asio::awaitable<boost::json::object> nearby(places::nearby_query) override {
+            throw std::runtime_error("backend broke");
+            co_return boost::json::object{};
+        }
+    } places;
+    store::location_store store;
+    request_handler handler("Clark", store, places);
+    std::string out;
+    boost::asio::io_context io;
+    const auto run = [&](std::string_view line) {
+        auto done = boost::asio::co_spawn(io, handler.handle(line, 21'000'000'000, out), boost::asio::use_future);
+        io.restart();
+        io.run();
+        done.get();
+    };
+    run("IAMAT k +1+1 20");
+    run("WHATSAT k 10 5");
+    const std::string at_line = "AT Clark +1.000000000 k +1+1 20\n";
+    ASSERT_TRUE(out.starts_with(at_line + at_line + "{")) << out;
+    EXPECT_NE(out.find("\"status\" : \"UNKNOWN_ERROR\""), std::string::npos) << out;
+    EXPECT_NE(out.find("\"error_message\" : \"backend broke\""), std::string::npos) << out;
+    EXPECT_NE(out.find("\"results\" : []"), std::string::npos) << out;
+    EXPECT_TRUE(out.ends_with("}\n\n")) << out;
+}
+
 TEST_F(request_handler_test, blank_lines_get_no_reply) { EXPECT_EQ(answer(" \t\r"), ""); }
 
 } // namespace
