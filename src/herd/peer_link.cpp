@@ -162,6 +162,11 @@ void peer_link::handle(std::string_view line, const store::client_key& client) {
         assert(client.id.data() == u->client_id.data() && client.id.size() == u->client_id.size());
         events_.on_update(*this, u->record, client);
     } else if (const auto* d = std::get_if<digest>(&received)) {
+        if (digest_received_) { // each would restart catch-up, and ask for the whole store again
+            close("a second DIGEST");
+            return;
+        }
+        digest_received_ = true;
         compare_digests(d->hex);
     } else if (!std::holds_alternative<ping>(received)) {
         log_.warn("link {}: unexpected message: {}", neighbour_, server::escape_for_log(line.substr(0, 200)));

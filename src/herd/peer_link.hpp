@@ -84,6 +84,7 @@ private:
     std::string queue_;                                                 // bytes waiting for the next write
     std::string writing_;                                               // bytes of the write in flight
     std::size_t longest_queued_ = 0; // the longest record in queue_, with its LF
+    bool digest_received_ = false; // the neighbour's DIGEST, its first line, came: no second may
     std::bitset<store::location_store::bucket_count> catch_up_buckets_; // whose digests differed
     std::size_t catch_up_slot_ = 0; // the next store slot to send, if in such a bucket
     boost::asio::steady_timer wake_;

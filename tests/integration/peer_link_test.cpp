@@ -369,6 +369,19 @@ TEST_F(peer_link_test, a_malformed_message_ends_the_link_and_changes_nothing) {
     EXPECT_TRUE(wait_until([&] { return herd_.log("Zed").find("unexpected message: AT Alpha +0.1 bad") != std::string::npos; }, 5s));
 }
 
+// A link's DIGEST is its first line. Each DIGEST would restart catch-up from the first slot, so
+// a neighbour repeating it (4 KiB each) could have the whole store sent again and again.
+TEST_F(peer_link_test, a_second_digest_ends_the_link) {
+    herd_.iamat("Zed", "known", "+1+1", "1");
+    const auto link = welcomed_link();
+    link->send(zed_digest_);
+    link->send(digest_line()); // as if Alpha held nothing: without the rule, Zed's record would come
+    std::string rest;
+    EXPECT_TRUE(link->read_to_eof(rest, 5s));
+    EXPECT_EQ(rest.find("AT "), std::string::npos) << rest.substr(0, 200);
+    EXPECT_TRUE(wait_until([&] { return herd_.log("Zed").find("link with Alpha down: a second DIGEST") != std::string::npos; }, 5s));
+}
+
 // Updates that arrive together are handled one by one in order: each before a line that ends
 // the link is kept, none after it.
 TEST_F(peer_link_test, updates_sent_together_are_kept_up_to_a_line_that_ends_the_link) {
