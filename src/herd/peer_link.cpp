@@ -101,7 +101,7 @@ asio::awaitable<std::string> peer_link::run() {
         last_received_ = steady::now();
         splitter_.feed(std::string_view(buffer.data(), n));
         take_lines();
-        splitter_.release_if_drained(idle_buffer_bytes); // after a long line
+        splitter_.release_excess(idle_buffer_bytes); // after a long line
     }
     co_return close_reason_;
 }
@@ -110,7 +110,7 @@ void peer_link::take_lines() {
     // Each update's client is found one line ahead of its handling, and the store starts
     // fetching that client's index entry then: the line before it is handled meanwhile, so a
     // batch of updates does not wait on that cache miss line after line. (A line views the
-    // splitter's buffer, which only feed() and release_if_drained() change, and run() calls
+    // splitter's buffer, which only feed() and release_excess() change, and run() calls
     // those only after this returns, by when `ahead` is handled.)
     struct received_line {
         std::string_view line;

@@ -44,11 +44,11 @@ std::string line_splitter::take_rest() {
     return rest;
 }
 
-void line_splitter::release_if_drained(std::size_t keep_bytes) {
-    if (start_ == buffer_.size() && buffer_.capacity() > keep_bytes) {
-        std::string().swap(buffer_);
+void line_splitter::release_excess(std::size_t keep_bytes) {
+    if (buffer_.capacity() > keep_bytes && pending() <= keep_bytes) {
+        std::string rest(buffer_, start_); // scanned_ counts from start_: still true of `rest`
+        buffer_.swap(rest);
         start_ = 0;
-        scanned_ = 0;
     }
 }
 

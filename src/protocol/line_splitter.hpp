@@ -36,10 +36,11 @@ public:
     // Removes and returns the bytes not yet returned as lines (to hand a stream over).
     std::string take_rest();
 
-    // Frees the storage when every byte has been returned as a line and it has grown past
-    // `keep_bytes`, so a connection that once received a burst does not hold it while idle.
-    // Lines returned before are no longer valid.
-    void release_if_drained(std::size_t keep_bytes);
+    // When the storage has grown past `keep_bytes` and the bytes pending (an unfinished line, or
+    // none) fit in `keep_bytes`, moves them to storage of their own size and frees the rest, so
+    // a connection that once received a burst does not hold it while idle, even one that always
+    // leaves a line unfinished. Lines returned before are no longer valid.
+    void release_excess(std::size_t keep_bytes);
 
     // Bytes of storage held, for memory accounting.
     std::size_t capacity_bytes() const { return buffer_.capacity(); }

@@ -115,7 +115,7 @@ asio::awaitable<void> client_session::run() {
             reason = "write failed";
             break;
         }
-        splitter_.release_if_drained(kept_buffer_bytes); // every line read is answered and written
+        splitter_.release_excess(kept_buffer_bytes); // every line read is answered and written
         if (out_.capacity() > kept_buffer_bytes) {
             std::string().swap(out_); // the room of a burst of replies: not kept while waiting
         }

@@ -120,23 +120,61 @@ TEST(line_splitter, storage_from_a_burst_is_freed_once_every_line_is_taken) {
     while (burst.size() < 64 * 1024) {
         burst += "IAMAT kiwi +1+1 1\n";
     }
-    splitter.feed(burst + "WHATSAT kiwi 1"); // an unfinished line keeps the storage
+    splitter.feed(burst + "WHATSAT kiwi 1"); // an unfinished line moves to storage of its own
     std::string_view line;
     while (splitter.next(line) == status::line) {
     }
-    splitter.release_if_drained(4096);
-    EXPECT_GE(splitter.capacity_bytes(), burst.size());
+    splitter.release_excess(4096);
+    EXPECT_LE(splitter.capacity_bytes(), 4096u);
     splitter.feed(" 1\n");
     ASSERT_EQ(splitter.next(line), status::line);
     EXPECT_EQ(line, "WHATSAT kiwi 1 1");
-    splitter.release_if_drained(4096);
+    splitter.release_excess(4096);
     EXPECT_LE(splitter.capacity_bytes(), 4096u);
     splitter.feed("IAMAT a +1+1 1\n"); // and it still works afterwards
     ASSERT_EQ(splitter.next(line), status::line);
     EXPECT_EQ(line, "IAMAT a +1+1 1");
     const std::size_t small = splitter.capacity_bytes();
-    splitter.release_if_drained(4096); // small storage is kept for the next read
+    splitter.release_excess(4096); // small storage is kept for the next read
     EXPECT_EQ(splitter.capacity_bytes(), small);
+}
+
+// A client that sends a burst, then now and then ends its unfinished line and begins another,
+// never has every byte taken: the burst's storage must still go.
+TEST(line_splitter, storage_from_a_burst_is_freed_while_a_line_is_always_unfinished) {
+    line_splitter lines(8192);
+    std::string burst;
+    while (burst.size() < 64 * 1024) {
+        burst += "IAMAT kiwi +1+1 1\n";
+    }
+    lines.feed(burst + "A");
+    std::string_view line;
+    while (lines.next(line) == status::line) {
+    }
+    for (int i = 0; i < 3; ++i) {
+        lines.feed("\nB");
+        ASSERT_EQ(lines.next(line), status::line);
+        EXPECT_EQ(line, i == 0 ? "A" : "B");
+        ASSERT_EQ(lines.next(line), status::need_more);
+        lines.release_excess(4096);
+        EXPECT_LE(lines.capacity_bytes(), 4096u) << i;
+    }
+    lines.feed("C\n");
+    ASSERT_EQ(lines.next(line), status::line);
+    EXPECT_EQ(line, "BC");
+}
+
+// An unfinished line longer than what may be kept keeps its storage: it is still being read.
+TEST(line_splitter, an_unfinished_line_longer_than_the_storage_kept_keeps_it) {
+    line_splitter splitter(8192);
+    splitter.feed(std::string(6000, 'y'));
+    std::string_view line;
+    ASSERT_EQ(splitter.next(line), status::need_more);
+    splitter.release_excess(4096);
+    EXPECT_GE(splitter.capacity_bytes(), 6000u);
+    splitter.feed("\n");
+    ASSERT_EQ(splitter.next(line), status::line);
+    EXPECT_EQ(line, std::string(6000, 'y'));
 }
 
 } // namespace
