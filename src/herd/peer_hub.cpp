@@ -1,5 +1,7 @@
 #include "herd/peer_hub.hpp"
 
+#include <algorithm>
+#include <bit>
 #include <chrono>
 #include <stdexcept>
 #include <utility>
@@ -78,7 +80,8 @@ auto log_failed_handshake(spdlog::logger& log) {
 peer_hub::peer_hub(asio::any_io_executor executor, const config::herd_config& config, const std::string& self,
                    std::string secret, store::location_store& store, spdlog::logger& log)
     : executor_(std::move(executor)), config_(config), self_(config.server(self)), secret_(std::move(secret)),
-      store_(store), log_(log), peer_acceptor_(executor_) {}
+      store_(store), log_(log), peer_acceptor_(executor_),
+      max_handshakes_(std::max<std::size_t>(32, 2 * config.neighbours(self).size())) {}
 
 void peer_hub::start() {
     if (self_.peer_port != 0) {
@@ -257,15 +260,35 @@ std::string peer_hub::refusal(const hello& h) const {
     return "";
 }
 
+std::optional<peer_hub::handshake_slot> peer_hub::take_handshake_slot(tcp::socket& socket) {
+    if (*handshakes_ < max_handshakes_) {
+        return handshake_slot(handshakes_);
+    }
+    const std::string refusal = format_refused("too many handshakes under way");
+    boost::system::error_code ignored; // best effort, never waiting: the socket is dropped next
+    socket.non_blocking(true, ignored);
+    socket.write_some(asio::buffer(refusal), ignored);
+    if (std::has_single_bit(++handshakes_refused_)) {
+        log_.warn("peer handshake refused: {} under way already ({} refused so far; said again at {})",
+                  max_handshakes_, handshakes_refused_, 2 * handshakes_refused_);
+    }
+    return std::nullopt;
+}
+
 void peer_hub::adopt(tcp::socket socket, std::string hello_line, std::string rest) {
+    auto slot = take_handshake_slot(socket);
+    if (!slot) {
+        return;
+    }
     const auto deadline = steady::now() + config_.limits.peer_connect_timeout;
     asio::co_spawn(executor_,
-                   accept_handshake(std::move(socket), std::move(hello_line), std::move(rest), deadline),
+                   accept_handshake(std::move(socket), std::move(hello_line), std::move(rest), deadline,
+                                    std::move(*slot)),
                    log_failed_handshake(log_));
 }
 
 asio::awaitable<void> peer_hub::accept_handshake(tcp::socket socket, std::string hello_line, std::string rest,
-                                                 steady::time_point deadline) {
+                                                 steady::time_point deadline, handshake_slot slot) {
     const auto time_left = [&] { return deadline - steady::now(); };
     const auto refuse = [&](const std::string& why, std::string_view what) -> asio::awaitable<void> {
         log_.warn("peer handshake refused: {}: {}", why, server::escape_for_log(what.substr(0, 200)));
@@ -311,6 +334,7 @@ asio::awaitable<void> peer_hub::accept_handshake(tcp::socket socket, std::string
         log_.info("link with {}: handshake failed: {}", neighbour, stopped_ ? "member stopping" : "could not answer");
         co_return;
     }
+    slot.release(); // the handshake is done: what follows is a link
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     co_await run_link(std::make_shared<peer_link>(std::move(socket), neighbour, std::move(rest), store_, *this,
@@ -329,15 +353,19 @@ asio::awaitable<void> peer_hub::peer_accept_loop() {
             co_await pause.async_wait(use_tuple);
             continue;
         }
+        auto slot = take_handshake_slot(socket);
+        if (!slot) {
+            continue; // `socket` closes here
+        }
         try {
-            asio::co_spawn(executor_, read_first_line(std::move(socket)), log_failed_handshake(log_));
+            asio::co_spawn(executor_, read_first_line(std::move(socket), std::move(*slot)), log_failed_handshake(log_));
         } catch (const std::exception& failure) { // this connection is lost, not the listener
             log_.error("peer connection dropped: {}", failure.what());
         }
     }
 }
 
-asio::awaitable<void> peer_hub::read_first_line(tcp::socket socket) {
+asio::awaitable<void> peer_hub::read_first_line(tcp::socket socket, handshake_slot slot) {
     const auto deadline = steady::now() + config_.limits.peer_connect_timeout;
     std::string rest;
     const auto line = co_await with_deadline(read_line(socket, rest), deadline - steady::now());
@@ -345,7 +373,7 @@ asio::awaitable<void> peer_hub::read_first_line(tcp::socket socket) {
         log_.warn("peer port: connection without a handshake closed");
         co_return;
     }
-    co_await accept_handshake(std::move(socket), std::move(**line), std::move(rest), deadline);
+    co_await accept_handshake(std::move(socket), std::move(**line), std::move(rest), deadline, std::move(slot));
 }
 
 } // namespace herd::peer

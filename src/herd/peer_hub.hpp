@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,14 +46,40 @@ public:
     void on_update(peer_link& from, store::record_ref record, const store::client_key& client) override;
 
 private:
+    // One handshake under way on this member's side, counted while it lives or until
+    // release(). (The count is shared so a coroutine frame destroyed after the hub, at
+    // shutdown, touches nothing freed.)
+    class handshake_slot {
+    public:
+        explicit handshake_slot(std::shared_ptr<std::size_t> count) : count_(std::move(count)) { ++*count_; }
+        handshake_slot(handshake_slot&&) noexcept = default;
+        handshake_slot& operator=(handshake_slot&&) = delete;
+        ~handshake_slot() { release(); }
+        void release() {
+            if (count_) {
+                --*count_;
+                count_.reset();
+            }
+        }
+
+    private:
+        std::shared_ptr<std::size_t> count_;
+    };
+
+    // A slot for a handshake on `socket`, or, when max_handshakes_ are under way already,
+    // nothing: `socket` is told so (REFUSED), and the caller drops it. Each handshake holds
+    // a socket until it ends or times out, so without a bound, connections that open one and
+    // stall would take every descriptor the member has.
+    std::optional<handshake_slot> take_handshake_slot(boost::asio::ip::tcp::socket& socket);
     boost::asio::awaitable<void> dial_loop(std::string neighbour);
     boost::asio::awaitable<std::string> dial_once(const config::server_config& neighbour);
     // Answers the handshake `hello_line` opened; all of it must be done by `deadline` (the
     // connect timeout from when the connection reached the peer hub or the peer port).
     boost::asio::awaitable<void> accept_handshake(boost::asio::ip::tcp::socket socket, std::string hello_line,
-                                                  std::string rest, std::chrono::steady_clock::time_point deadline);
+                                                  std::string rest, std::chrono::steady_clock::time_point deadline,
+                                                  handshake_slot slot);
     boost::asio::awaitable<void> peer_accept_loop();
-    boost::asio::awaitable<void> read_first_line(boost::asio::ip::tcp::socket socket);
+    boost::asio::awaitable<void> read_first_line(boost::asio::ip::tcp::socket socket, handshake_slot slot);
     boost::asio::awaitable<std::string> run_link(std::shared_ptr<peer_link> link);
     // Why `hello` is refused, or "" when the link is welcome.
     std::string refusal(const hello& h) const;
@@ -65,6 +92,9 @@ private:
     spdlog::logger& log_;
     boost::asio::ip::tcp::acceptor peer_acceptor_;
     std::map<std::string, std::shared_ptr<peer_link>, std::less<>> links_;
+    std::size_t max_handshakes_; // under way at once: 32, or twice the neighbours if more
+    std::shared_ptr<std::size_t> handshakes_ = std::make_shared<std::size_t>(0);
+    std::uint64_t handshakes_refused_ = 0;
     bool stopped_ = false;
 };
 

@@ -95,6 +95,18 @@ bool split_fields(std::string_view line, std::array<std::string_view, N>& fields
 
 bool is_handshake(std::string_view line) { return line.starts_with(magic); }
 
+bool opens_handshake(std::string_view line) {
+    if (!is_handshake(line)) {
+        return false;
+    }
+    const std::size_t version_end = line.find(' ', magic.size());
+    if (version_end == std::string_view::npos || version_end == magic.size()) {
+        return false;
+    }
+    const std::string_view after_version = line.substr(version_end);
+    return after_version == " HELLO" || after_version.starts_with(" HELLO ");
+}
+
 std::optional<update> parse_at_line(std::string_view line) {
     std::array<std::string_view, 6> f;
     if (!split_fields(line, f) || f[0] != "AT") {

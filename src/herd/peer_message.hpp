@@ -69,8 +69,13 @@ using message = std::variant<malformed, hello, challenge, proof, welcome, refuse
 // A HELLO with another version parses as hello, so the receiver can refuse it by name.
 message parse_message(std::string_view line);
 
-// True when `line` opens a peer handshake (so a connection to the client port is a peer's).
+// True when `line` is a handshake message: it begins `HERD `.
 bool is_handshake(std::string_view line);
+
+// True when `line` opens a handshake: `HERD <any version> HELLO`, then anything (a malformed
+// HELLO is a neighbour's, refused with a reason). A connection to the client port whose first
+// line does is a peer's; any other first line, `HERD ...` too, is a client's.
+bool opens_handshake(std::string_view line);
 
 std::string format_hello(std::string_view from, std::string_view to, std::string_view nonce);
 std::string format_challenge(std::string_view name, std::string_view nonce, std::string_view proof);

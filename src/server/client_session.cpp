@@ -147,7 +147,7 @@ asio::awaitable<bool> client_session::answer_lines(bool end_of_stream, geo::nano
         }
         line_completed_ = true;
         if (std::exchange(first_line_, false) && status == protocol::line_splitter::status::line && on_peer_ &&
-            peer::is_handshake(line)) {
+            peer::opens_handshake(line)) {
             peer_hello_ = std::string(line);
             co_return false;
         }

@@ -144,6 +144,16 @@ TEST_F(member_test, bad_lines_get_a_question_mark_and_the_connection_lives_on) {
     EXPECT_EQ(client.read_lines(1), "? WHATSAT kiwi 10 5\n");
 }
 
+// A member without a peer port takes neighbours' handshakes on its client port, but only a
+// well-formed HELLO opens one: any other first line, `HERD ...` too, is a client's, answered `?`.
+TEST_F(member_test, a_first_line_that_only_looks_like_a_handshake_is_a_client_s_line) {
+    start();
+    line_client client(port());
+    client.send("HERD hello\nIAMAT k +1+1 1\n");
+    const std::string replies = client.read_lines(2);
+    EXPECT_TRUE(replies.starts_with("? HERD hello\nAT Clark ")) << replies;
+}
+
 TEST_F(member_test, blank_lines_get_no_reply) {
     start();
     line_client client(port());

@@ -369,6 +369,39 @@ TEST_F(peer_link_test, a_malformed_message_ends_the_link_and_changes_nothing) {
     EXPECT_TRUE(wait_until([&] { return herd_.log("Zed").find("unexpected message: AT Alpha +0.1 bad") != std::string::npos; }, 5s));
 }
 
+// Each handshake under way holds a socket until it ends or times out, and one taken over from
+// the client port no longer counts against limits.max_connections: without a bound, stalled
+// HELLOs could take every descriptor the member has. Past 32 (Zed has two neighbours), a HELLO
+// is refused at once; a slot is free again as soon as its handshake ends.
+TEST_F(peer_link_test, handshakes_under_way_are_bounded_and_their_slots_come_back) {
+    std::vector<std::unique_ptr<line_client>> stalled;
+    std::size_t challenged = 0;
+    std::size_t refused = 0;
+    for (int i = 0; i < 40; ++i) {
+        std::string answer;
+        stalled.push_back(link_as("HERD 3 HELLO Alpha Zed 0123456789abcdef0123456789abcdef\n", answer));
+        if (answer.starts_with("HERD 3 CHALLENGE Zed ")) {
+            ++challenged;
+        } else {
+            EXPECT_EQ(answer, "HERD 3 REFUSED too many handshakes under way\n");
+            ++refused;
+        }
+    }
+    EXPECT_EQ(challenged, 32u);
+    EXPECT_EQ(refused, 8u);
+    EXPECT_EQ(herd_.iamat("Zed", "bystander", "+1+1", "1").substr(0, 7), "AT Zed ");
+    stalled.clear(); // each handshake ends at its connection's end
+    std::string answer;
+    EXPECT_TRUE(wait_until(
+        [&] {
+            link_as("HERD 3 HELLO Alpha Zed 0123456789abcdef0123456789abcdef\n", answer);
+            return answer.starts_with("HERD 3 CHALLENGE Zed ");
+        },
+        5s))
+        << answer;
+    EXPECT_NE(herd_.log("Zed").find("peer handshake refused: 32 under way already (1 refused so far"), std::string::npos);
+}
+
 // A link's DIGEST is its first line. Each DIGEST would restart catch-up from the first slot, so
 // a neighbour repeating it (4 KiB each) could have the whole store sent again and again.
 TEST_F(peer_link_test, a_second_digest_ends_the_link) {

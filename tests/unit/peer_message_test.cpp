@@ -39,6 +39,17 @@ TEST(peer_message, other_versions_parse_so_they_can_be_refused) {
     EXPECT_FALSE(is_handshake("IAMAT HERD"));
 }
 
+// On the client port, only a line that opens a handshake makes a connection a peer's.
+TEST(peer_message, a_handshake_is_opened_only_by_a_hello_of_any_version_well_formed_or_not) {
+    for (const char* opens : {"HERD 3 HELLO Bona Clark n", "HERD 1 HELLO Bona Clark", "HERD 3 HELLO", "HERD x HELLO y"}) {
+        EXPECT_TRUE(opens_handshake(opens)) << opens;
+    }
+    for (const char* not_one : {"HERD hello", "HERD 3 WELCOME Clark", "HERD 3 HELLOS a b c", "HERD  HELLO a", "HERD 3",
+                                "HERD 3 ", "IAMAT HERD 3 HELLO", "HERD"}) {
+        EXPECT_FALSE(opens_handshake(not_one)) << not_one;
+    }
+}
+
 TEST(peer_message, update_keeps_the_at_line_byte_for_byte) {
     const std::string line = "AT Clark +0.263873386 kiwi.cs.ucla.edu +34.068930-118.445127 1621464827.959498503";
     const auto u = std::get<update>(parse_message(line));
