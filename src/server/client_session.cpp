@@ -130,6 +130,9 @@ asio::awaitable<void> client_session::run() {
             break;
         }
     }
+    if (stopping_ && reason.empty() && socket_.available(ec) > 0) {
+        co_await drain_before_close(); // lines the stop leaves unread must not reset the replies
+    }
     close();
     log_.info("client {} disconnected: {}", id_,
               !reason.empty() ? std::string_view(reason) : stopping_ ? "member stopping" : "closed by client");

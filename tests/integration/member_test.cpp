@@ -411,6 +411,30 @@ TEST_F(member_test, sigterm_stops_the_member_promptly_with_clients_connected) {
     EXPECT_TRUE(client.read_to_eof(all, 1s));
 }
 
+// On SIGTERM a member answers the lines it has read, then closes. Lines a client sent that it
+// has not read yet must not cost the client the replies already written: closing with unread
+// input sends a reset, and the kernel drops whatever it still holds for the client.
+TEST_F(member_test, replies_owed_at_a_stop_reach_a_client_whose_later_lines_go_unread) {
+    start("[limits]\nsend_timeout_ms = 10000\nidle_timeout_ms = 60000\nmax_output_bytes = 65536\n");
+    line_client client(port(), 4096);
+    client.send("IAMAT k " + ucla + " 1\n");
+    client.read_lines(1);
+    client.send(whatsats_near_k(1000)); // about 7 MB of replies: the member waits on the client
+    std::this_thread::sleep_for(300ms);
+    client.send("IAMAT late +1+1 1\n"); // unread: the member is writing
+    std::this_thread::sleep_for(100ms);
+    member_->signal(SIGTERM);
+    std::string all;
+    ASSERT_TRUE(client.read_to_eof(all, 20s));
+    std::size_t replies = 0;
+    for (std::size_t at = all.find("}\n\n"); at != std::string::npos; at = all.find("}\n\n", at + 1)) {
+        ++replies;
+    }
+    EXPECT_EQ(replies, 1000u) << all.size() << " bytes received";
+    EXPECT_EQ(all.find(" late "), std::string::npos);
+    EXPECT_EQ(member_->wait(10s), 0);
+}
+
 TEST_F(member_test, a_signal_while_the_gazetteer_loads_stops_the_member_cleanly) {
     // The project's full gazetteer takes a while to load: the signal comes meanwhile.
     config_ = herd_.write_config(dir_);
