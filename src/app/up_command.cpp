@@ -29,7 +29,8 @@ constexpr auto kill_margin = std::chrono::seconds(2);
 struct child {
     std::string name;
     bool running = true;
-    bool died = false; // ended before it was asked to stop
+    bool died = false;        // ended before it was asked to stop
+    bool stopped_badly = false; // asked to stop, ended otherwise than with status 0, or was killed
 };
 
 // Starts `herd serve NAME --config FILE` with default signal handling and mask. Returns its
@@ -63,7 +64,8 @@ std::string describe_status(int status) {
     return "stopped";
 }
 
-// Reaps every child that has ended; reports the ones not asked to stop.
+// Reaps every child that has ended; reports the ones not asked to stop, and the ones that,
+// asked, did not stop cleanly (a member stopping on a signal exits with status 0).
 std::size_t reap(std::map<pid_t, child>& children, bool stopping) {
     std::size_t running = 0;
     for (auto& [pid, member] : children) {
@@ -71,14 +73,21 @@ std::size_t reap(std::map<pid_t, child>& children, bool stopping) {
         if (member.running && waitpid(pid, &status, WNOHANG) == pid) {
             member.running = false;
             member.died = !stopping;
-            if (!stopping) {
-                std::fprintf(stderr, "herd: member %s (pid %d) %s\n", member.name.c_str(), pid,
-                             describe_status(status).c_str());
+            member.stopped_badly = stopping && !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+            if (member.died || member.stopped_badly) {
+                std::fprintf(stderr, "herd: member %s (pid %d) %s%s\n", member.name.c_str(), pid,
+                             describe_status(status).c_str(), stopping ? " while stopping" : "");
             }
         }
         running += member.running ? 1 : 0;
     }
     return running;
+}
+
+// How many children `flag` marks.
+std::size_t count(const std::map<pid_t, child>& children, bool child::*flag) {
+    return static_cast<std::size_t>(
+        std::count_if(children.begin(), children.end(), [flag](const auto& c) { return c.second.*flag; }));
 }
 
 void signal_all(const std::map<pid_t, child>& children, int signal) {
@@ -155,12 +164,14 @@ int up(const std::string& config_path, const std::string& herd_binary) {
     const auto deadline = std::chrono::steady_clock::now() + stop_grace;
     while (reap(children, true) > 0) {
         if (std::chrono::steady_clock::now() > deadline) {
-            std::fprintf(stderr, "herd: members still running after %lld ms: killing them\n",
-                         static_cast<long long>(stop_grace.count()));
-            signal_all(children, SIGKILL);
-            for (const auto& [pid, member] : children) {
+            for (auto& [pid, member] : children) {
                 if (member.running) {
+                    std::fprintf(stderr, "herd: member %s (pid %d) still running after %lld ms: killing it\n",
+                                 member.name.c_str(), pid, static_cast<long long>(stop_grace.count()));
+                    kill(pid, SIGKILL);
                     waitpid(pid, nullptr, 0);
+                    member.running = false;
+                    member.stopped_badly = true;
                 }
             }
             break;
@@ -168,13 +179,17 @@ int up(const std::string& config_path, const std::string& herd_binary) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     std::printf("herd: all members stopped\n");
-    const auto died = std::count_if(children.begin(), children.end(), [](const auto& c) { return c.second.died; });
+    std::fflush(stdout);
+    const std::size_t died = count(children, &child::died);
     if (died > 0) {
-        std::fprintf(stderr, "herd: %lld of %zu members ended before the stop (see above)\n",
-                     static_cast<long long>(died), children.size());
-        return exit_failure;
+        std::fprintf(stderr, "herd: %zu of %zu members ended before the stop (see above)\n", died, children.size());
     }
-    return exit_ok;
+    const std::size_t stopped_badly = count(children, &child::stopped_badly);
+    if (stopped_badly > 0) {
+        std::fprintf(stderr, "herd: %zu of %zu members did not stop cleanly (see above)\n", stopped_badly,
+                     children.size());
+    }
+    return died + stopped_badly > 0 ? exit_failure : exit_ok;
 }
 
 } // namespace herd::app

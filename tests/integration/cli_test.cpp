@@ -247,6 +247,25 @@ TEST_F(cli_test, up_started_with_sigchld_ignored_still_reports_a_member_that_die
     expect_up_reports_beta_s_death(up, herd_);
 }
 
+// A member that does not stop when asked (here: frozen with SIGSTOP) is killed once its grace
+// is over, and `up` says so and exits 1: a stop that needed a kill is not a clean one.
+TEST_F(cli_test, up_kills_a_member_that_does_not_stop_and_exits_1) {
+    herd_process up({"up", "--config", config_}, dir_.path(), "up");
+    ASSERT_TRUE(both_listen()) << up.err();
+    const std::string out = up.out();
+    const auto at = out.find("started Beta");
+    ASSERT_NE(at, std::string::npos) << out;
+    const pid_t beta = std::stoi(out.substr(out.find("pid", at) + 3));
+    ::kill(beta, SIGSTOP);
+    up.signal(SIGTERM);
+    EXPECT_EQ(up.wait(20s), 1); // after the 3 s grace and the 2 s margin
+    EXPECT_TRUE(contains(up.err(), "member Beta (pid " + std::to_string(beta) + ") still running after 5000 ms: killing it"))
+        << up.err();
+    EXPECT_TRUE(contains(up.err(), "1 of 2 members did not stop cleanly")) << up.err();
+    EXPECT_FALSE(contains(up.err(), "member Alpha")) << up.err();
+    EXPECT_FALSE(port_accepts(herd_.ports.at("Beta")));
+}
+
 TEST_F(cli_test, up_killed_takes_its_members_with_it) {
     herd_process up({"up", "--config", config_}, dir_.path(), "up");
     ASSERT_TRUE(both_listen()) << up.err();
