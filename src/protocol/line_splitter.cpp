@@ -45,7 +45,7 @@ std::string line_splitter::take_rest() {
 }
 
 void line_splitter::release_excess(std::size_t keep_bytes) {
-    if (buffer_.capacity() > keep_bytes && pending() <= keep_bytes) {
+    if (buffer_.capacity() > std::max(keep_bytes, 2 * pending())) {
         std::string rest(buffer_, start_); // scanned_ counts from start_: still true of `rest`
         buffer_.swap(rest);
         start_ = 0;

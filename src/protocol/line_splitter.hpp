@@ -36,10 +36,10 @@ public:
     // Removes and returns the bytes not yet returned as lines (to hand a stream over).
     std::string take_rest();
 
-    // When the storage has grown past `keep_bytes` and the bytes pending (an unfinished line, or
-    // none) fit in `keep_bytes`, moves them to storage of their own size and frees the rest, so
-    // a connection that once received a burst does not hold it while idle, even one that always
-    // leaves a line unfinished. Lines returned before are no longer valid.
+    // When the storage has grown past `keep_bytes` and past twice the bytes pending (an
+    // unfinished line, or none), moves those to storage of their own size and frees the rest,
+    // so a connection that once received a burst does not hold it while idle, even one that
+    // always leaves a line unfinished. Lines returned before are no longer valid.
     void release_excess(std::size_t keep_bytes);
 
     // Bytes of storage held, for memory accounting.
