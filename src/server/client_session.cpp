@@ -3,7 +3,11 @@
 #include <array>
 #include <tuple>
 
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
@@ -19,6 +23,7 @@ namespace {
 namespace asio = boost::asio;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr auto drain_timeout = std::chrono::seconds(2);
+constexpr auto drain_poll = std::chrono::milliseconds(10); // how often a closing connection looks again
 constexpr std::size_t kept_buffer_bytes = 4096; // input or output storage an idle session may keep
 
 } // namespace
@@ -73,6 +78,7 @@ asio::awaitable<void> client_session::run() {
     // whether the client closed it or the member is stopping. (Those two reasons are not put
     // in the string: "closed by client" does not fit its inline buffer, a heap block each.)
     std::string reason;
+    bool broken = false; // a read or write failed: nothing more can reach the client
     while (!stopping_) {
         // Wait until there is something to read, then read it into the shared buffer. (Asio
         // re-arms epoll for each wait; async_read_some into a buffer of the session's own would
@@ -91,7 +97,8 @@ asio::awaitable<void> client_session::run() {
         }
         const bool end_of_stream = read_error == asio::error::eof;
         if (read_error && !end_of_stream) {
-            reason = read_error == asio::error::operation_aborted ? "closed by member" : read_error.message();
+            broken = read_error != asio::error::operation_aborted; // else the stop (or the watchdog) ended the wait
+            reason = broken ? read_error.message() : "closed by member";
             break;
         }
         splitter_.feed(std::string_view(read_buffer_.data(), n)); // the shared buffer is free again
@@ -113,6 +120,7 @@ asio::awaitable<void> client_session::run() {
         }
         if (!written) {
             reason = "write failed";
+            broken = true;
             break;
         }
         splitter_.release_excess(kept_buffer_bytes); // every line read is answered and written
@@ -122,7 +130,6 @@ asio::awaitable<void> client_session::run() {
         touch(); // what is left buffered now is a partial line, if anything
         if (too_long_) {
             reason = "line longer than " + std::to_string(limits_.max_line_bytes) + " bytes";
-            co_await drain_before_close();
             break;
         }
         if (end_of_stream) {
@@ -130,8 +137,8 @@ asio::awaitable<void> client_session::run() {
             break;
         }
     }
-    if (stopping_ && reason.empty() && socket_.available(ec) > 0) {
-        co_await drain_before_close(); // lines the stop leaves unread must not reset the replies
+    if (too_long_ || (stopping_ && !broken && socket_.is_open())) {
+        co_await let_replies_arrive(); // the client may have sent more than was read
     }
     close();
     log_.info("client {} disconnected: {}", id_,
@@ -174,19 +181,25 @@ asio::awaitable<bool> client_session::answer_lines(bool end_of_stream, geo::nano
     }
 }
 
-asio::awaitable<void> client_session::drain_before_close() {
-    // Closing with unread input would send a reset that can destroy the reply in flight;
-    // send FIN instead and discard what the client still sends, for a bounded time.
+asio::awaitable<void> client_session::let_replies_arrive() {
     boost::system::error_code ec;
-    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
-    deadline_ = std::chrono::steady_clock::now() + drain_timeout;
-    idle_timer_.cancel(); // the watchdog re-arms for the new deadline
-    std::array<char, 512> sink; // NOLINT(cppcoreguidelines-pro-type-member-init)
-    for (;;) {
-        const auto [error, n] = co_await socket_.async_read_some(asio::buffer(sink), use_tuple);
-        if (error) {
-            co_return;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ec); // FIN after the last reply
+    const auto give_up = std::chrono::steady_clock::now() + drain_timeout;
+    asio::steady_timer pause(socket_.get_executor());
+    std::array<char, 4096> sink; // NOLINT(cppcoreguidelines-pro-type-member-init)
+    while (std::chrono::steady_clock::now() < give_up) {
+        do { // what the client still sends is discarded unread
+            socket_.read_some(asio::buffer(sink), ec);
+        } while (!ec);
+        if (ec != asio::error::would_block) {
+            co_return; // the client closed its side (nothing more can come), or the connection broke
         }
+        int unacknowledged = 0;
+        if (::ioctl(socket_.native_handle(), SIOCOUTQ, &unacknowledged) != 0 || unacknowledged == 0) {
+            co_return; // the client's kernel has every reply: a reset can no longer lose one
+        }
+        pause.expires_after(drain_poll);
+        co_await pause.async_wait(use_tuple);
     }
 }
 

@@ -53,7 +53,12 @@ private:
     // limits.max_output_bytes (write them, then call again).
     boost::asio::awaitable<bool> answer_lines(bool end_of_stream, geo::nanoseconds arrival);
     boost::asio::awaitable<bool> flush();
-    boost::asio::awaitable<void> drain_before_close();
+    // Before closing a connection whose client may have sent more than was read (after an
+    // overlong line, or at a stop): closing with unread input sends a reset, and a reset
+    // destroys the replies still on their way. So: FIN after the last reply, then what the
+    // client sends is discarded until its kernel has acknowledged every reply, the client
+    // closes its side, or drain_timeout (2 s) passes.
+    boost::asio::awaitable<void> let_replies_arrive();
     // The watchdog: a plain timer handler, not a coroutine, so that an idle connection does not
     // hold a second coroutine's frames. It closes the connection once deadline_ passes.
     void arm_watchdog();

@@ -411,27 +411,60 @@ TEST_F(member_test, sigterm_stops_the_member_promptly_with_clients_connected) {
     EXPECT_TRUE(client.read_to_eof(all, 1s));
 }
 
-// On SIGTERM a member answers the lines it has read, then closes. Lines a client sent that it
-// has not read yet must not cost the client the replies already written: closing with unread
-// input sends a reset, and the kernel drops whatever it still holds for the client.
-TEST_F(member_test, replies_owed_at_a_stop_reach_a_client_whose_later_lines_go_unread) {
-    start("[limits]\nsend_timeout_ms = 10000\nidle_timeout_ms = 60000\nmax_output_bytes = 65536\n");
-    line_client client(port(), 4096);
-    client.send("IAMAT k " + ucla + " 1\n");
-    client.read_lines(1);
-    client.send(whatsats_near_k(1000)); // about 7 MB of replies: the member waits on the client
-    std::this_thread::sleep_for(300ms);
-    client.send("IAMAT late +1+1 1\n"); // unread: the member is writing
-    std::this_thread::sleep_for(100ms);
-    member_->signal(SIGTERM);
-    std::string all;
-    ASSERT_TRUE(client.read_to_eof(all, 20s));
+// The WHATSAT replies (each ends in "}\n\n") in `received`.
+std::size_t whatsat_replies_in(const std::string& received) {
     std::size_t replies = 0;
-    for (std::size_t at = all.find("}\n\n"); at != std::string::npos; at = all.find("}\n\n", at + 1)) {
+    for (std::size_t at = received.find("}\n\n"); at != std::string::npos; at = received.find("}\n\n", at + 1)) {
         ++replies;
     }
-    EXPECT_EQ(replies, 1000u) << all.size() << " bytes received";
+    return replies;
+}
+
+// On SIGTERM a member answers the lines it has read, then closes. What the client sends that
+// the member does not read (before or after the stop) must not cost it the replies already
+// written: closing with unread input sends a reset, and a reset destroys the replies the
+// kernel still holds for the client.
+class stop_test : public member_test {
+protected:
+    void SetUp() override {
+        start("[limits]\nsend_timeout_ms = 10000\nidle_timeout_ms = 60000\nmax_output_bytes = 65536\n");
+        client_ = std::make_unique<line_client>(port(), 4096); // takes replies slowly
+        client_->send("IAMAT k " + ucla + " 1\n");
+        client_->read_lines(1);
+    }
+    // Sends SIGTERM and waits until the member has taken it.
+    void stop_member() {
+        member_->signal(SIGTERM);
+        ASSERT_TRUE(wait_until(
+            [&] { return dir_.read("logs/Clark.log").find("Clark stopping on signal 15") != std::string::npos; }, 10s));
+    }
+    std::unique_ptr<line_client> client_;
+};
+
+// The member is still writing (7 MB of replies fill the buffers) when the stop comes, and a
+// line the client sent meanwhile lies unread.
+TEST_F(stop_test, replies_owed_reach_a_client_whose_later_line_goes_unread) {
+    client_->send(whatsats_near_k(1000));
+    std::this_thread::sleep_for(300ms);
+    client_->send("IAMAT late +1+1 1\n");
+    stop_member();
+    std::string all;
+    ASSERT_TRUE(client_->read_to_eof(all, 20s));
+    EXPECT_EQ(whatsat_replies_in(all), 1000u) << all.size() << " bytes received";
     EXPECT_EQ(all.find(" late "), std::string::npos);
+    EXPECT_EQ(member_->wait(10s), 0);
+}
+
+// Every reply is written (1.4 MB: the kernel holds it) and the member waits to read when the
+// stop comes; the client sends one more line only after it.
+TEST_F(stop_test, replies_still_on_their_way_survive_a_line_sent_after_the_stop) {
+    client_->send(whatsats_near_k(200));
+    std::this_thread::sleep_for(300ms);
+    stop_member();
+    client_->send("IAMAT late +1+1 1\n");
+    std::string all;
+    ASSERT_TRUE(client_->read_to_eof(all, 20s));
+    EXPECT_EQ(whatsat_replies_in(all), 200u) << all.size() << " bytes received";
     EXPECT_EQ(member_->wait(10s), 0);
 }
 
