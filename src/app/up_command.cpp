@@ -64,8 +64,17 @@ std::string describe_status(int status) {
     return "stopped";
 }
 
+// A member asked to stop exits with status 0; one that the stop signal reached before it
+// could take signals (still starting) dies of it, which is as clean.
+bool stopped_cleanly(int status) {
+    if (WIFSIGNALED(status)) {
+        return WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGTERM;
+    }
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 // Reaps every child that has ended; reports the ones not asked to stop, and the ones that,
-// asked, did not stop cleanly (a member stopping on a signal exits with status 0).
+// asked, did not stop cleanly.
 std::size_t reap(std::map<pid_t, child>& children, bool stopping) {
     std::size_t running = 0;
     for (auto& [pid, member] : children) {
@@ -73,7 +82,7 @@ std::size_t reap(std::map<pid_t, child>& children, bool stopping) {
         if (member.running && waitpid(pid, &status, WNOHANG) == pid) {
             member.running = false;
             member.died = !stopping;
-            member.stopped_badly = stopping && !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+            member.stopped_badly = stopping && !stopped_cleanly(status);
             if (member.died || member.stopped_badly) {
                 std::fprintf(stderr, "herd: member %s (pid %d) %s%s\n", member.name.c_str(), pid,
                              describe_status(status).c_str(), stopping ? " while stopping" : "");

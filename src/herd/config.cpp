@@ -240,7 +240,7 @@ void read_limits(const reporter& r, const toml::table& root, herd_config& config
     r.only_keys(*limits, "limits",
                 {"max_line_bytes", "idle_timeout_ms", "max_connections", "send_timeout_ms", "max_output_bytes",
                  "line_timeout_ms",
-                 "peer_queue_bytes", "store_mib", "peer_heartbeat_ms",
+                 "peer_queue_bytes", "store_mib", "max_handshakes", "peer_heartbeat_ms",
                  "peer_timeout_ms", "peer_connect_timeout_ms", "peer_backoff_max_ms"});
     const auto read_ms = [&](std::string_view key, std::chrono::milliseconds& out) {
         if (const toml::node* n = limits->get(key)) {
@@ -263,6 +263,9 @@ void read_limits(const reporter& r, const toml::table& root, herd_config& config
     read_ms("peer_backoff_max_ms", config.limits.peer_backoff_max);
     if (const toml::node* n = limits->get("peer_queue_bytes")) {
         config.limits.peer_queue_bytes = integer_in<std::size_t>(r, *n, "limits.peer_queue_bytes", 4096, 1 << 30);
+    }
+    if (const toml::node* n = limits->get("max_handshakes")) {
+        config.limits.max_handshakes = integer_in<std::size_t>(r, *n, "limits.max_handshakes", 1, 1'000'000);
     }
     if (const toml::node* n = limits->get("store_mib")) {
         config.limits.store_mib = integer_in<std::size_t>(r, *n, "limits.store_mib", 1, std::size_t{1} << 22);

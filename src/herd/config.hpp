@@ -41,6 +41,7 @@ struct limits_config {
     std::size_t max_output_bytes = 1 << 20;          // replies buffered per client before writing
     std::size_t peer_queue_bytes = 8 << 20;          // a peer link queueing more (beside one record) is dropped
     std::size_t store_mib = 1024; // the records kept may cost this much (store::location_store::record_cost)
+    std::size_t max_handshakes = 256;                // peer handshakes under way at once; more are refused
     std::chrono::milliseconds peer_heartbeat{500};   // an idle link sends PING this often
     std::chrono::milliseconds peer_timeout{3'000};   // a link silent this long is dead
     std::chrono::milliseconds peer_connect_timeout{2'000}; // connect + handshake

@@ -80,8 +80,7 @@ auto log_failed_handshake(spdlog::logger& log) {
 peer_hub::peer_hub(asio::any_io_executor executor, const config::herd_config& config, const std::string& self,
                    std::string secret, store::location_store& store, spdlog::logger& log)
     : executor_(std::move(executor)), config_(config), self_(config.server(self)), secret_(std::move(secret)),
-      store_(store), log_(log), peer_acceptor_(executor_),
-      max_handshakes_(std::max<std::size_t>(32, 2 * config.neighbours(self).size())) {}
+      store_(store), log_(log), peer_acceptor_(executor_) {}
 
 void peer_hub::start() {
     if (self_.peer_port != 0) {
@@ -118,9 +117,7 @@ void peer_hub::on_update(peer_link& from, store::record_ref record, const store:
     try {
         changed = store_.merge(record, client, store::report_from::link);
     } catch (const std::bad_alloc& why) { // changed nothing: dropped, the link goes on
-        server::warn_refused_record(log_, store_.refusals(),
-                                    fmt::format("an update from {} (client {})", from.neighbour(), server::escaped{client.id}),
-                                    why);
+        server::warn_refused_record(log_, store_.refusals(), "an update from ", from.neighbour(), client.id, why);
         return;
     }
     if (changed) {
@@ -139,9 +136,9 @@ asio::awaitable<std::string> peer_hub::run_link(std::shared_ptr<peer_link> link)
     try {
         reason = co_await link->run();
     } catch (...) { // out of memory, say: the link ends as if its neighbour had gone
-        reason = "failed: " + describe(std::current_exception());
+        link->close("failed"); // first, and allocating nothing: what follows cannot throw
+        reason = failure_reason(std::current_exception());
         log_.error("link with {} {}", neighbour, reason);
-        link->close(reason);
     }
     if (const auto current = links_.find(neighbour); current != links_.end() && current->second == link) {
         links_.erase(current);
@@ -162,7 +159,7 @@ asio::awaitable<void> peer_hub::dial_loop(std::string neighbour) {
         try {
             reason = co_await dial_once(target);
         } catch (...) { // out of memory, say: this attempt failed, not the neighbour's dial loop
-            reason = "failed: " + describe(std::current_exception());
+            reason = failure_reason(std::current_exception());
             log_.error("link with {}: {}", neighbour, reason);
         }
         if (stopped_) {
@@ -261,7 +258,7 @@ std::string peer_hub::refusal(const hello& h) const {
 }
 
 std::optional<peer_hub::handshake_slot> peer_hub::take_handshake_slot(tcp::socket& socket) {
-    if (*handshakes_ < max_handshakes_) {
+    if (*handshakes_ < config_.limits.max_handshakes) {
         return handshake_slot(handshakes_);
     }
     const std::string refusal = format_refused("too many handshakes under way");
@@ -270,7 +267,7 @@ std::optional<peer_hub::handshake_slot> peer_hub::take_handshake_slot(tcp::socke
     socket.write_some(asio::buffer(refusal), ignored);
     if (std::has_single_bit(++handshakes_refused_)) {
         log_.warn("peer handshake refused: {} under way already ({} refused so far; said again at {})",
-                  max_handshakes_, handshakes_refused_, 2 * handshakes_refused_);
+                  config_.limits.max_handshakes, handshakes_refused_, 2 * handshakes_refused_);
     }
     return std::nullopt;
 }
@@ -353,11 +350,11 @@ asio::awaitable<void> peer_hub::peer_accept_loop() {
             co_await pause.async_wait(use_tuple);
             continue;
         }
-        auto slot = take_handshake_slot(socket);
-        if (!slot) {
-            continue; // `socket` closes here
-        }
         try {
+            auto slot = take_handshake_slot(socket);
+            if (!slot) {
+                continue; // `socket` closes here
+            }
             asio::co_spawn(executor_, read_first_line(std::move(socket), std::move(*slot)), log_failed_handshake(log_));
         } catch (const std::exception& failure) { // this connection is lost, not the listener
             log_.error("peer connection dropped: {}", failure.what());

@@ -66,7 +66,7 @@ private:
         std::shared_ptr<std::size_t> count_;
     };
 
-    // A slot for a handshake on `socket`, or, when max_handshakes_ are under way already,
+    // A slot for a handshake on `socket`, or, when limits.max_handshakes are under way already,
     // nothing: `socket` is told so (REFUSED), and the caller drops it. Each handshake holds
     // a socket until it ends or times out, so without a bound, connections that open one and
     // stall would take every descriptor the member has.
@@ -92,7 +92,6 @@ private:
     spdlog::logger& log_;
     boost::asio::ip::tcp::acceptor peer_acceptor_;
     std::map<std::string, std::shared_ptr<peer_link>, std::less<>> links_;
-    std::size_t max_handshakes_; // under way at once: 32, or twice the neighbours if more
     std::shared_ptr<std::size_t> handshakes_ = std::make_shared<std::size_t>(0);
     std::uint64_t handshakes_refused_ = 0;
     bool stopped_ = false;

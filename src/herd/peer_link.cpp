@@ -55,7 +55,11 @@ void peer_link::close(const std::string& reason) {
         return;
     }
     closed_ = true;
-    close_reason_ = reason;
+    try {
+        close_reason_ = reason;
+    } catch (const std::bad_alloc&) { // a reason unsaid, not a close undone
+        close_reason_.clear();
+    }
     boost::system::error_code ignored;
     socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
@@ -85,7 +89,7 @@ asio::awaitable<std::string> peer_link::run() {
     // up without its writer or its keepalive, it would never be redialled.
     const auto end_link_on_failure = [self](std::exception_ptr failure) {
         if (failure) {
-            self->close("failed: " + describe(failure));
+            self->close(failure_reason(failure));
         }
     };
     asio::co_spawn(socket_.get_executor(), write_loop(), end_link_on_failure);

@@ -55,10 +55,11 @@ std::shared_ptr<member_logger> make_member_logger(const std::string& log_dir, co
     }
 }
 
-void warn_refused_record(spdlog::logger& log, std::uint64_t refusals, std::string_view what,
-                         const std::exception& why) {
+void warn_refused_record(spdlog::logger& log, std::uint64_t refusals, std::string_view what, std::string_view from,
+                         std::string_view client_id, const std::exception& why) {
     if (std::has_single_bit(refusals)) {
-        log.warn("{} refused: {} ({} refused so far; said again at {})", what, why.what(), refusals, 2 * refusals);
+        log.warn("{}{} for client {} refused: {} ({} refused so far; said again at {})", what, from,
+                 escaped{client_id}, why.what(), refusals, 2 * refusals);
     }
 }
 

@@ -47,10 +47,11 @@ std::shared_ptr<member_logger> make_member_logger(const std::string& log_dir, co
                                                   const std::string& level = "info");
 
 // After the store refused a record (location_store::merge threw: a full store, or memory run
-// out), `refusals` of them so far: a warning naming `what` was refused and why, at the 1st,
-// 2nd, 4th, 8th... refusal, so a store that stays full does not flood the log.
-void warn_refused_record(spdlog::logger& log, std::uint64_t refusals, std::string_view what,
-                         const std::exception& why);
+// out), `refusals` of them so far: a warning that `what` and `from` (say "an update from ",
+// "Alpha") for `client_id` was refused and why, at the 1st, 2nd, 4th, 8th... refusal, so a
+// store that stays full does not flood the log (nor cost more than a test at each refusal).
+void warn_refused_record(spdlog::logger& log, std::uint64_t refusals, std::string_view what, std::string_view from,
+                         std::string_view client_id, const std::exception& why);
 
 // The letter of `byte`'s two-character escape (`\\`, `\n`, `\r`, `\t`), or 0 when it has
 // none (then it is written `\xNN`).

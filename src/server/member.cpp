@@ -28,8 +28,7 @@ member::member(asio::any_io_executor executor, const config::herd_config& config
       handler_(
           name, store_, places, [this](std::string_view at_line) { peers_.flood(at_line, nullptr); },
           [this](std::string_view client_id, const std::bad_alloc& why) {
-              warn_refused_record(*log_, store_.refusals(), fmt::format("the IAMAT of client {}", escaped{client_id}),
-                                  why);
+              warn_refused_record(*log_, store_.refusals(), "an IAMAT", "", client_id, why);
           }),
       acceptor_(executor_) {}
 
