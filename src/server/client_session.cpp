@@ -24,6 +24,7 @@ namespace asio = boost::asio;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr auto drain_timeout = std::chrono::seconds(2);
 constexpr auto drain_poll = std::chrono::milliseconds(10); // how often a closing connection looks again
+constexpr int drain_reads_per_turn = 4; // of the shared read buffer, each time it looks
 constexpr std::size_t kept_buffer_bytes = 4096; // input or output storage an idle session may keep
 
 } // namespace
@@ -184,18 +185,24 @@ asio::awaitable<bool> client_session::answer_lines(bool end_of_stream, geo::nano
 asio::awaitable<void> client_session::let_replies_arrive() {
     boost::system::error_code ec;
     socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ec); // FIN after the last reply
+    // Once the FIN is queued it counts as one byte not yet acknowledged.
+    const int settled = ec ? 0 : 1;
     const auto give_up = std::chrono::steady_clock::now() + drain_timeout;
+    deadline_ = give_up + drain_timeout; // the watchdog stays out of it: this loop ends first
+    idle_timer_.cancel();                // (it re-arms for the new deadline)
     asio::steady_timer pause(socket_.get_executor());
-    std::array<char, 4096> sink; // NOLINT(cppcoreguidelines-pro-type-member-init)
     while (std::chrono::steady_clock::now() < give_up) {
-        do { // what the client still sends is discarded unread
-            socket_.read_some(asio::buffer(sink), ec);
-        } while (!ec);
-        if (ec != asio::error::would_block) {
+        // What the client still sends is discarded unread, a bounded amount each turn, so a
+        // client sending as fast as it can does not keep the event loop here.
+        for (int read = 0; read < drain_reads_per_turn && !ec; ++read) {
+            socket_.read_some(asio::buffer(read_buffer_.data(), read_buffer_.size()), ec);
+        }
+        if (ec && ec != asio::error::would_block) {
             co_return; // the client closed its side (nothing more can come), or the connection broke
         }
+        ec.clear();
         int unacknowledged = 0;
-        if (::ioctl(socket_.native_handle(), SIOCOUTQ, &unacknowledged) != 0 || unacknowledged == 0) {
+        if (::ioctl(socket_.native_handle(), SIOCOUTQ, &unacknowledged) != 0 || unacknowledged <= settled) {
             co_return; // the client's kernel has every reply: a reset can no longer lose one
         }
         pause.expires_after(drain_poll);

@@ -31,6 +31,15 @@ protected:
 
 const std::string ucla = "+34.068930-118.445127";
 
+// The WHATSAT replies (each ends in "}\n\n") in `received`.
+std::size_t whatsat_replies_in(const std::string& received) {
+    std::size_t replies = 0;
+    for (std::size_t at = received.find("}\n\n"); at != std::string::npos; at = received.find("}\n\n", at + 1)) {
+        ++replies;
+    }
+    return replies;
+}
+
 // `count` lines asking what is near client k, each answered with about 7 KB when k is at UCLA.
 std::string whatsats_near_k(int count) {
     std::string lines;
@@ -221,6 +230,26 @@ TEST_F(member_test, overlong_line_gets_a_question_mark_and_is_closed_and_member_
     EXPECT_TRUE(again.read_until("\n\n").starts_with("AT Clark ")); // the earlier update was kept
 }
 
+// After an overlong line the member waits for the client to take its replies, discarding what
+// it still sends. Its watchdog must not cut that short: the line timeout (300 ms here) counts a
+// line begun, and closing then, with the client still sending, would reset the connection and
+// destroy the replies it has not read yet.
+TEST_F(member_test, replies_before_an_overlong_line_reach_a_client_that_goes_on_sending) {
+    start("[limits]\nmax_line_bytes = 100\nline_timeout_ms = 300\n");
+    line_client client(port(), 4096);
+    client.send("IAMAT k " + ucla + " 1\n" + whatsats_near_k(50) + std::string(150, 'x') + "\n");
+    const auto until = std::chrono::steady_clock::now() + 1s;
+    while (std::chrono::steady_clock::now() < until) { // the rest of its line, say, not reading
+        client.send(std::string(4096, 'x'));
+        std::this_thread::sleep_for(20ms);
+    }
+    std::string all;
+    ASSERT_TRUE(client.read_to_eof(all, 10s));
+    EXPECT_EQ(whatsat_replies_in(all), 50u) << all.size() << " bytes received";
+    EXPECT_TRUE(all.ends_with("\n? " + std::string(100, 'x') + "\n")) << all.substr(all.size() - std::min<std::size_t>(all.size(), 200));
+    EXPECT_EQ(dir_.read("logs/Clark.log").find("too slow"), std::string::npos);
+}
+
 TEST_F(member_test, overlong_line_without_lf_is_refused_too) {
     start("[limits]\nmax_line_bytes = 100\n");
     line_client client(port());
@@ -409,15 +438,6 @@ TEST_F(member_test, sigterm_stops_the_member_promptly_with_clients_connected) {
     EXPECT_LT(std::chrono::steady_clock::now() - started, 4s);
     std::string all;
     EXPECT_TRUE(client.read_to_eof(all, 1s));
-}
-
-// The WHATSAT replies (each ends in "}\n\n") in `received`.
-std::size_t whatsat_replies_in(const std::string& received) {
-    std::size_t replies = 0;
-    for (std::size_t at = received.find("}\n\n"); at != std::string::npos; at = received.find("}\n\n", at + 1)) {
-        ++replies;
-    }
-    return replies;
 }
 
 // On SIGTERM a member answers the lines it has read, then closes. What the client sends that
