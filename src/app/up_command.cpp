@@ -30,7 +30,7 @@ struct child {
     std::string name;
     bool running = true;
     bool died = false;        // ended before it was asked to stop
-    bool stopped_badly = false; // asked to stop, ended otherwise than with status 0, or was killed
+    bool stopped_badly = false; // asked to stop: killed after its grace, or ended otherwise than stopped_cleanly
 };
 
 // Starts `herd serve NAME --config FILE` with default signal handling and mask. Returns its

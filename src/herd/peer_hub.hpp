@@ -37,7 +37,8 @@ public:
     void stop();
 
     // Takes over a connection whose first line, `hello_line`, opened a handshake; `rest`
-    // holds the bytes read after that line.
+    // holds the bytes read after that line. Refuses it instead (REFUSED) when
+    // limits.max_handshakes are under way.
     void adopt(boost::asio::ip::tcp::socket socket, std::string hello_line, std::string rest);
 
     // Sends a record the store just accepted to every linked neighbour but `except`.

@@ -25,8 +25,9 @@ using steady = std::chrono::steady_clock;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t catch_up_batch_bytes = 64 * 1024;
 // A burst can grow a link's send buffers to limits.peer_queue_bytes and one record, and a
-// long line its input buffer; once they are empty again, a link keeps no more than this of each. (Below it, they are kept: a busy
-// link would otherwise allocate them again and again.)
+// long line its input buffer. A link keeps no more than this of a send buffer once it is
+// empty, nor of its input buffer once that is over twice what it holds (which it is cut to).
+// (Below it, they are kept: a busy link would otherwise allocate them again and again.)
 constexpr std::size_t idle_buffer_bytes = 1 << 20;
 // The longest AT line any member may flood: an IAMAT as long as the largest client line limit
 // a configuration allows, plus AT, an origin of at most 64 bytes and a 21-byte difference

@@ -41,7 +41,8 @@ public:
     // Serves the connection until the client closes it, a limit ends it or close() is called.
     boost::asio::awaitable<void> run();
 
-    // Ends the connection once the lines already read are answered (member shutdown).
+    // Ends the connection once the lines already read are answered and the client has the
+    // replies (let_replies_arrive), for member shutdown.
     void stop();
 
     // Ends the connection now. Safe to call more than once.
