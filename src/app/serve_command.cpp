@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <functional>
 #include <memory>
 
 #include <malloc.h>
@@ -80,6 +81,18 @@ int serve(const std::string& name, const std::string& config_path) {
         // Caught from here on (loading the gazetteer takes a while): a signal before the loop
         // runs stops the member as soon as it starts, rather than killing it.
         boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+        // SIGHUP (logrotate's postrotate, say): the log file is opened again, by its path.
+        boost::asio::signal_set hangups(io, SIGHUP);
+        const std::function<void(const boost::system::error_code&, int)> on_hangup =
+            [&](const boost::system::error_code& error, int) {
+                if (error) {
+                    return;
+                }
+                log->info("{} reopening its log on SIGHUP", name);
+                log->reopen_file();
+                hangups.async_wait(on_hangup);
+            };
+        hangups.async_wait(on_hangup);
         std::unique_ptr<places::places_backend> places;
         try {
             places = places::make_backend(io.get_executor(), config.places, *log);

@@ -15,8 +15,7 @@
 namespace herd::server {
 
 batched_file_sink::batched_file_sink(const std::string& path, settings limits)
-    : fd_(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)), limits_(limits),
-      trimmer_(fd_, limits.trim_step) {
+    : path_(path), fd_(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)), limits_(limits) {
     if (fd_ < 0) {
         throw spdlog::spdlog_ex("cannot open " + path + " for appending", errno);
     }
@@ -24,7 +23,7 @@ batched_file_sink::batched_file_sink(const std::string& path, settings limits)
 }
 
 batched_file_sink::batched_file_sink(int descriptor, settings limits)
-    : fd_(::fcntl(descriptor, F_DUPFD_CLOEXEC, 0)), limits_(limits), trimmer_(fd_, limits.trim_step) {
+    : fd_(::fcntl(descriptor, F_DUPFD_CLOEXEC, 0)), limits_(limits) {
     if (fd_ < 0) {
         throw spdlog::spdlog_ex("cannot duplicate descriptor " + std::to_string(descriptor), errno);
     }
@@ -32,6 +31,7 @@ batched_file_sink::batched_file_sink(int descriptor, settings limits)
 }
 
 void batched_file_sink::start() {
+    trimmer_.emplace(fd_, limits_.trim_step);
     pending_.reserve(limits_.batch_bytes + limits_.batch_bytes / 4);
     writer_ = std::thread([this] { write_loop(); });
 }
@@ -103,10 +103,34 @@ bool batched_file_sink::hand_off_locked() {
     return true;
 }
 
+void batched_file_sink::reopen() {
+    if (!path_.empty()) {
+        reopen_wanted_.store(true);
+        ready_.release();
+    }
+}
+
+void batched_file_sink::reopen_file() {
+    const int fresh = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fresh < 0) {
+        std::fprintf(stderr, "herd: cannot reopen the log %s: %s (still writing the old one)\n", path_.c_str(),
+                     std::strerror(errno));
+        return;
+    }
+    trimmer_.reset(); // it keeps a descriptor of the old file: a new one for the new file
+    ::dup2(fresh, fd_);                // the same descriptor, now the new file's
+    ::fcntl(fd_, F_SETFD, FD_CLOEXEC); // which dup2 does not carry over
+    ::close(fresh);
+    trimmer_.emplace(fd_, limits_.trim_step);
+}
+
 void batched_file_sink::write_loop() {
     for (;;) {
         const bool woken = ready_.try_acquire_for(limits_.interval);
-        write_handoff();
+        write_handoff(); // the batch in hand goes where the entries before it went
+        if (reopen_wanted_.exchange(false)) {
+            reopen_file();
+        }
         // Both flags are cleared every time, so a caller's next request wakes the writer again.
         const bool flush = flush_wanted_.exchange(false);
         const bool batch_waiting = batch_waiting_.exchange(false);
@@ -188,7 +212,7 @@ std::size_t batched_file_sink::write_bytes(std::string_view bytes) {
     }
     if (written > 0) {
         line_end_owed_ = bytes[written - 1] != '\n';
-        trimmer_.appended(written);
+        trimmer_->appended(written);
     }
     if (written == bytes.size()) {
         failure_ = 0;

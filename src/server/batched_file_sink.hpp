@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstddef>
 #include <mutex>
+#include <optional>
 #include <semaphore>
 #include <string>
 #include <string_view>
@@ -43,6 +44,12 @@ public:
 
     batched_file_sink(const batched_file_sink&) = delete;
     batched_file_sink& operator=(const batched_file_sink&) = delete;
+
+    // For log rotation that renames the file (logrotate's default): the writer opens the path
+    // again (creating it) and writes there from the next batch on; the batch in hand goes to
+    // the old file. If it cannot, it says so on stderr and keeps the old file. Does nothing
+    // for a sink made from a descriptor. Does not wait.
+    void reopen();
 
     // Appends one entry that `write(std::string& batch)` appends itself, a whole line with its
     // LF, straight into the batch, under the limits of any other entry: the path for entries
@@ -95,6 +102,8 @@ private:
     bool hand_off_or_ask_locked();
     void start();
     void write_loop();
+    // The writer's side of reopen().
+    void reopen_file();
     // Writes the handed-off batch, if any, and gives handoff_ back.
     void write_handoff();
     // Before a batch, after failed writes: ends the line a failed write cut short and says in
@@ -107,9 +116,10 @@ private:
     // failure_ holds its errno, said once on stderr, and a line cut short is remembered).
     std::size_t write_bytes(std::string_view bytes);
 
+    std::string path_; // empty for a sink made from a descriptor
     int fd_;
     settings limits_;
-    appended_file_trimmer trimmer_; // the writer's alone
+    std::optional<appended_file_trimmer> trimmer_; // the writer's alone
     std::string pending_;           // formatted entries not yet handed over (under mutex_)
     std::size_t dropped_ = 0;       // entries dropped since the last note (under mutex_)
     std::string logger_name_;       // for the sink's own entries (under mutex_)
@@ -118,6 +128,7 @@ private:
     std::atomic<bool> flush_wanted_{false};  // take pending_ after the batch in hand
     std::atomic<bool> batch_waiting_{false}; // a full batch waits: take it after the one in hand
     std::atomic<bool> stopping_{false};
+    std::atomic<bool> reopen_wanted_{false};
     std::counting_semaphore<> ready_{0}; // released when there is work for the writer
     // The writer's alone: the errno of the failed write that began the current spell of failures
     // (0: the last write succeeded), the entries failed writes lost since a batch was last

@@ -36,6 +36,8 @@ void member_logger::traffic(std::uint64_t client, char direction, std::string_vi
     });
 }
 
+void member_logger::reopen_file() { file_->reopen(); }
+
 std::shared_ptr<member_logger> make_member_logger(const std::string& log_dir, const std::string& name,
                                                   const std::string& level) {
     const std::filesystem::path path = std::filesystem::path(log_dir) / (name + ".log");

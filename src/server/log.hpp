@@ -33,6 +33,9 @@ public:
     // and errors only.)
     void traffic(std::uint64_t client, char direction, std::string_view bytes);
 
+    // Opens the log file's path again, for rotation that renames it (batched_file_sink::reopen).
+    void reopen_file();
+
 private:
     std::shared_ptr<batched_file_sink> file_;
     log_line_formatter traffic_layout_; // used under the file's lock

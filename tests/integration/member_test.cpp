@@ -415,6 +415,35 @@ TEST_F(member_test, log_has_inputs_outputs_and_connections_with_odd_bytes_escape
     EXPECT_TRUE(std::regex_search(log, stamp)) << log;
 }
 
+// Log rotation, either way logrotate does it: renaming the file then SIGHUP (the member opens
+// the path again), or copying and truncating it (the member appends, so it writes from the
+// new end, leaving no hole). Neither stops the member.
+TEST_F(member_test, the_log_can_be_rotated_by_renaming_and_sighup_or_by_truncating) {
+    start();
+    const std::string log_path = dir_.file("logs/Clark.log");
+    line_client client(port());
+    client.send("IAMAT before.rename +1+1 1\n");
+    client.read_lines(1);
+    ASSERT_TRUE(wait_until([&] { return dir_.read("logs/Clark.log").find("before.rename") != std::string::npos; }, 5s));
+    std::filesystem::rename(log_path, log_path + ".1");
+    member_->signal(SIGHUP);
+    ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(log_path); }, 5s)) << "no new log after SIGHUP";
+    client.send("IAMAT after.rename +1+1 1\n");
+    EXPECT_TRUE(client.read_lines(1).starts_with("AT Clark "));
+    EXPECT_TRUE(wait_until([&] { return dir_.read("logs/Clark.log").find("after.rename") != std::string::npos; }, 5s));
+    EXPECT_NE(dir_.read("logs/Clark.log").find("Clark reopening its log on SIGHUP"), std::string::npos);
+    EXPECT_EQ(dir_.read("logs/Clark.log.1").find("after.rename"), std::string::npos);
+
+    std::filesystem::resize_file(log_path, 0); // copytruncate
+    client.send("IAMAT after.truncate +1+1 1\n");
+    EXPECT_TRUE(client.read_lines(1).starts_with("AT Clark "));
+    ASSERT_TRUE(wait_until([&] { return dir_.read("logs/Clark.log").find("after.truncate") != std::string::npos; }, 5s));
+    const std::string truncated = dir_.read("logs/Clark.log");
+    EXPECT_EQ(truncated.find('\0'), std::string::npos) << "a hole where the old entries were";
+    EXPECT_EQ(truncated.find("after.rename"), std::string::npos);
+    EXPECT_FALSE(member_->wait(0ms)) << "the member died: " << member_->err();
+}
+
 TEST_F(member_test, log_reaches_the_file_while_the_member_runs) {
     start();
     line_client client(port());

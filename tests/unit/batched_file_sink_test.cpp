@@ -78,6 +78,23 @@ TEST_F(sink_test, a_full_batch_is_written_without_waiting_for_the_interval) {
     EXPECT_NE(read_when_written(path, "entry 5").find("entry 5"), std::string::npos);
 }
 
+// Rotation by renaming (logrotate's default, then SIGHUP): what was written before stays in
+// the renamed file, what comes after goes to a new file at the path.
+TEST_F(sink_test, reopen_writes_later_entries_to_a_new_file_at_the_path) {
+    const auto sink = std::make_shared<batched_file_sink>(path, batched_file_sink::settings{.interval = 20ms});
+    spdlog::logger log("Unit", sink);
+    log.set_pattern("%n %l %v");
+    log.info("before");
+    ASSERT_EQ(read_when_written(path, "before"), "Unit info before\n");
+    const std::string rotated = path + ".1";
+    std::filesystem::rename(path, rotated);
+    sink->reopen();
+    log.info("after");
+    EXPECT_EQ(read_when_written(path, "after"), "Unit info after\n");
+    EXPECT_EQ(read_file(rotated), "Unit info before\n");
+    std::filesystem::remove(rotated);
+}
+
 TEST_F(sink_test, flush_hands_over_at_once) {
     const auto log = logger({.interval = never});
     log->info("before the flush");
