@@ -112,25 +112,30 @@ void batched_file_sink::reopen() {
 
 void batched_file_sink::reopen_file() {
     const int fresh = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fresh < 0) {
-        std::fprintf(stderr, "herd: cannot reopen the log %s: %s (still writing the old one)\n", path_.c_str(),
-                     std::strerror(errno));
+    if (fresh < 0 || ::dup3(fresh, fd_, O_CLOEXEC) < 0) { // fd_ is now the new file's
+        const std::string text = fmt::format("cannot reopen the log {}: {} (still writing the old one)", path_,
+                                             std::strerror(errno));
+        std::fprintf(stderr, "herd: %s\n", text.c_str());
+        if (fresh >= 0) {
+            ::close(fresh);
+        }
+        spdlog::memory_buf_t note;
+        {
+            const std::lock_guard lock(mutex_); // the formatter and logger_name_ are the callers' too
+            formatter_->format(spdlog::details::log_msg(logger_name_, spdlog::level::err, text), note);
+        }
+        write_bytes(std::string_view(note.data(), note.size())); // in the old file, where it is read
         return;
     }
-    trimmer_.reset(); // it keeps a descriptor of the old file: a new one for the new file
-    ::dup2(fresh, fd_);                // the same descriptor, now the new file's
-    ::fcntl(fd_, F_SETFD, FD_CLOEXEC); // which dup2 does not carry over
     ::close(fresh);
+    trimmer_.reset(); // it keeps a descriptor of the old file: a new one for the new file
     trimmer_.emplace(fd_, limits_.trim_step);
 }
 
 void batched_file_sink::write_loop() {
     for (;;) {
         const bool woken = ready_.try_acquire_for(limits_.interval);
-        write_handoff(); // the batch in hand goes where the entries before it went
-        if (reopen_wanted_.exchange(false)) {
-            reopen_file();
-        }
+        write_handoff();
         // Both flags are cleared every time, so a caller's next request wakes the writer again.
         const bool flush = flush_wanted_.exchange(false);
         const bool batch_waiting = batch_waiting_.exchange(false);
@@ -156,6 +161,11 @@ void batched_file_sink::write_loop() {
 void batched_file_sink::write_handoff() {
     if (!handoff_busy_.load(std::memory_order_acquire)) {
         return;
+    }
+    // Checked with each batch, so an entry logged after reopen() returned, in this batch or a
+    // later one, goes to the new file.
+    if (reopen_wanted_.exchange(false)) {
+        reopen_file();
     }
     if (note_losses()) {
         write_entries(handoff_);

@@ -46,9 +46,10 @@ public:
     batched_file_sink& operator=(const batched_file_sink&) = delete;
 
     // For log rotation that renames the file (logrotate's default): the writer opens the path
-    // again (creating it) and writes there from the next batch on; the batch in hand goes to
-    // the old file. If it cannot, it says so on stderr and keeps the old file. Does nothing
-    // for a sink made from a descriptor. Does not wait.
+    // again (creating it) before it writes its next batch, so every entry logged after this
+    // returns goes to the new file (some logged just before may too). If it cannot, it says so
+    // on stderr and in the old file, and keeps writing that. Does nothing for a sink made from
+    // a descriptor. Does not wait.
     void reopen();
 
     // Appends one entry that `write(std::string& batch)` appends itself, a whole line with its

@@ -424,13 +424,23 @@ TEST_F(member_test, the_log_can_be_rotated_by_renaming_and_sighup_or_by_truncati
     line_client client(port());
     client.send("IAMAT before.rename +1+1 1\n");
     client.read_lines(1);
-    ASSERT_TRUE(wait_until([&] { return dir_.read("logs/Clark.log").find("before.rename") != std::string::npos; }, 5s));
+    // Both of a line's entries (in and out) are written before the file is moved.
+    const auto both_entries = [&](const std::string& name, const std::string& id) {
+        return wait_until(
+            [&] {
+                const std::string log = dir_.read(name);
+                const auto first = log.find(id);
+                return first != std::string::npos && log.find(id, first + 1) != std::string::npos;
+            },
+            5s);
+    };
+    ASSERT_TRUE(both_entries("logs/Clark.log", "before.rename"));
     std::filesystem::rename(log_path, log_path + ".1");
     member_->signal(SIGHUP);
     ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(log_path); }, 5s)) << "no new log after SIGHUP";
     client.send("IAMAT after.rename +1+1 1\n");
     EXPECT_TRUE(client.read_lines(1).starts_with("AT Clark "));
-    EXPECT_TRUE(wait_until([&] { return dir_.read("logs/Clark.log").find("after.rename") != std::string::npos; }, 5s));
+    ASSERT_TRUE(both_entries("logs/Clark.log", "after.rename"));
     EXPECT_NE(dir_.read("logs/Clark.log").find("Clark reopening its log on SIGHUP"), std::string::npos);
     EXPECT_EQ(dir_.read("logs/Clark.log.1").find("after.rename"), std::string::npos);
 

@@ -95,6 +95,30 @@ TEST_F(sink_test, reopen_writes_later_entries_to_a_new_file_at_the_path) {
     std::filesystem::remove(rotated);
 }
 
+// A path it cannot open again (here: a directory took its place) leaves the sink writing the
+// file it has, with a note there saying so.
+TEST_F(sink_test, a_reopen_that_fails_says_so_in_the_file_it_keeps_writing) {
+    const std::string rotated = path + ".1";
+    {
+        const auto sink = std::make_shared<batched_file_sink>(path, batched_file_sink::settings{.interval = 20ms});
+        spdlog::logger log("Unit", sink);
+        log.set_pattern("%n %l %v");
+        log.info("before");
+        ASSERT_EQ(read_when_written(path, "before"), "Unit info before\n");
+        std::filesystem::rename(path, rotated);
+        std::filesystem::create_directory(path);
+        sink->reopen();
+        log.info("after");
+        EXPECT_NE(read_when_written(rotated, "after").find("Unit info after\n"), std::string::npos);
+    }
+    const std::string kept = read_file(rotated);
+    EXPECT_NE(kept.find("Unit error cannot reopen the log " + path + ": Is a directory (still writing the old one)\n"),
+              std::string::npos)
+        << kept;
+    std::filesystem::remove(path);
+    std::filesystem::remove(rotated);
+}
+
 TEST_F(sink_test, flush_hands_over_at_once) {
     const auto log = logger({.interval = never});
     log->info("before the flush");
