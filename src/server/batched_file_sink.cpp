@@ -119,12 +119,11 @@ void batched_file_sink::reopen_file() {
         if (fresh >= 0) {
             ::close(fresh);
         }
+        // An entry like any other, so it goes to the old file, where it is read, in its turn.
+        const std::lock_guard lock(mutex_); // the formatter and logger_name_ are the callers' too
         spdlog::memory_buf_t note;
-        {
-            const std::lock_guard lock(mutex_); // the formatter and logger_name_ are the callers' too
-            formatter_->format(spdlog::details::log_msg(logger_name_, spdlog::level::err, text), note);
-        }
-        write_bytes(std::string_view(note.data(), note.size())); // in the old file, where it is read
+        formatter_->format(spdlog::details::log_msg(logger_name_, spdlog::level::err, text), note);
+        pending_.append(note.data(), note.size());
         return;
     }
     ::close(fresh);
@@ -136,6 +135,9 @@ void batched_file_sink::write_loop() {
     for (;;) {
         const bool woken = ready_.try_acquire_for(limits_.interval);
         write_handoff();
+        if (reopen_wanted_.exchange(false)) {
+            reopen_file(); // now, not only before a next batch: there may be none for a long while
+        }
         // Both flags are cleared every time, so a caller's next request wakes the writer again.
         const bool flush = flush_wanted_.exchange(false);
         const bool batch_waiting = batch_waiting_.exchange(false);
@@ -162,8 +164,8 @@ void batched_file_sink::write_handoff() {
     if (!handoff_busy_.load(std::memory_order_acquire)) {
         return;
     }
-    // Checked with each batch, so an entry logged after reopen() returned, in this batch or a
-    // later one, goes to the new file.
+    // Checked with each batch too, so an entry logged after reopen() returned, in this batch
+    // or a later one, goes to the new file.
     if (reopen_wanted_.exchange(false)) {
         reopen_file();
     }

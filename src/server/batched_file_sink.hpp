@@ -46,10 +46,10 @@ public:
     batched_file_sink& operator=(const batched_file_sink&) = delete;
 
     // For log rotation that renames the file (logrotate's default): the writer opens the path
-    // again (creating it) before it writes its next batch, so every entry logged after this
-    // returns goes to the new file (some logged just before may too). If it cannot, it says so
-    // on stderr and in the old file, and keeps writing that. Does nothing for a sink made from
-    // a descriptor. Does not wait.
+    // again (creating it) as soon as it wakes, and at the latest before it writes its next
+    // batch, so every entry logged after this returns goes to the new file (some logged just
+    // before may too). If it cannot, it says so on stderr and in an entry in the old file, and
+    // keeps writing that. Does nothing for a sink made from a descriptor. Does not wait.
     void reopen();
 
     // Appends one entry that `write(std::string& batch)` appends itself, a whole line with its

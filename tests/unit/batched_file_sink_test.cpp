@@ -95,6 +95,24 @@ TEST_F(sink_test, reopen_writes_later_entries_to_a_new_file_at_the_path) {
     std::filesystem::remove(rotated);
 }
 
+// A member that logs nothing after the rotation (its level above info, say) must still let go
+// of the renamed file: the path is opened again at once, not at the next entry.
+TEST_F(sink_test, reopen_opens_the_path_again_without_waiting_for_an_entry) {
+    const auto sink = std::make_shared<batched_file_sink>(path, batched_file_sink::settings{.interval = never});
+    spdlog::logger log("Unit", sink);
+    log.info("before");
+    log.flush();
+    ASSERT_NE(read_when_written(path, "before").find("before"), std::string::npos);
+    std::filesystem::rename(path, path + ".1");
+    sink->reopen();
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (!std::filesystem::exists(path) && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(10ms);
+    }
+    EXPECT_TRUE(std::filesystem::exists(path));
+    std::filesystem::remove(path + ".1");
+}
+
 // A path it cannot open again (here: a directory took its place) leaves the sink writing the
 // file it has, with a note there saying so.
 TEST_F(sink_test, a_reopen_that_fails_says_so_in_the_file_it_keeps_writing) {
