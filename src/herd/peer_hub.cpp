@@ -1,7 +1,6 @@
 #include "herd/peer_hub.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <chrono>
 #include <stdexcept>
 #include <utility>
@@ -265,7 +264,7 @@ std::optional<peer_hub::handshake_slot> peer_hub::take_handshake_slot(tcp::socke
     boost::system::error_code ignored; // best effort, never waiting: the socket is dropped next
     socket.non_blocking(true, ignored);
     socket.write_some(asio::buffer(refusal), ignored);
-    if (std::has_single_bit(++handshakes_refused_)) {
+    if (server::warn_of_refusal(++handshakes_refused_)) {
         log_.warn("peer handshake refused: {} under way already ({} refused so far; said again at {})",
                   config_.limits.max_handshakes, handshakes_refused_, 2 * handshakes_refused_);
     }

@@ -92,15 +92,20 @@ bool batched_file_sink::hand_off_locked() {
         return false;
     }
     if (dropped_ > 0) {
-        const std::string text = fmt::format("{} log entries dropped: the log file did not keep up", dropped_);
-        spdlog::memory_buf_t note;
-        formatter_->format(spdlog::details::log_msg(logger_name_, spdlog::level::warn, text), note);
-        pending_.append(note.data(), note.size());
+        append_own_entry_locked(spdlog::level::warn,
+                                fmt::format("{} log entries dropped: the log file did not keep up", dropped_), pending_);
         dropped_ = 0;
     }
     std::swap(pending_, handoff_);
     handoff_busy_.store(true, std::memory_order_release);
     return true;
+}
+
+void batched_file_sink::append_own_entry_locked(spdlog::level::level_enum level, std::string_view text,
+                                                std::string& out) {
+    spdlog::memory_buf_t entry;
+    formatter_->format(spdlog::details::log_msg(logger_name_, level, text), entry);
+    out.append(entry.data(), entry.size());
 }
 
 void batched_file_sink::reopen() {
@@ -120,10 +125,8 @@ void batched_file_sink::reopen_file() {
             ::close(fresh);
         }
         // An entry like any other, so it goes to the old file, where it is read, in its turn.
-        const std::lock_guard lock(mutex_); // the formatter and logger_name_ are the callers' too
-        spdlog::memory_buf_t note;
-        formatter_->format(spdlog::details::log_msg(logger_name_, spdlog::level::err, text), note);
-        pending_.append(note.data(), note.size());
+        const std::lock_guard lock(mutex_);
+        append_own_entry_locked(spdlog::level::err, text, pending_);
         return;
     }
     ::close(fresh);
@@ -189,10 +192,8 @@ bool batched_file_sink::note_losses() {
     if (lost_entries_ > 0) {
         const std::string text = fmt::format("{} log entries lost: the log could not be written ({})", lost_entries_,
                                              std::strerror(failure_));
-        const std::lock_guard lock(mutex_); // the formatter and logger_name_ are the callers' too
-        spdlog::memory_buf_t formatted;
-        formatter_->format(spdlog::details::log_msg(logger_name_, spdlog::level::err, text), formatted);
-        note.append(formatted.data(), formatted.size());
+        const std::lock_guard lock(mutex_);
+        append_own_entry_locked(spdlog::level::err, text, note);
     }
     if (write_bytes(note) < note.size()) {
         return false; // the same note, whole, before the next batch

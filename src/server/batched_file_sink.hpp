@@ -93,6 +93,10 @@ private:
     // (counted) because the file is not keeping up. Keeps the first name it is given for the
     // note of dropped entries.
     bool admit_locked(std::string_view logger_name);
+    // With mutex_ held (the formatter and logger_name_ are the callers' too): appends to `out`
+    // the sink's own entry `text` (a note of entries dropped or lost, say), laid out like
+    // the callers' entries.
+    void append_own_entry_locked(spdlog::level::level_enum level, std::string_view text, std::string& out);
     // With mutex_ held, after an entry: hands a full batch to the writer.
     void entry_appended_locked();
     // With mutex_ held: moves pending_ (and a note of entries dropped) into handoff_ and

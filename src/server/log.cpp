@@ -1,6 +1,5 @@
 #include "server/log.hpp"
 
-#include <bit>
 #include <filesystem>
 #include <stdexcept>
 
@@ -59,7 +58,7 @@ std::shared_ptr<member_logger> make_member_logger(const std::string& log_dir, co
 
 void warn_refused_record(spdlog::logger& log, std::uint64_t refusals, std::string_view what, std::string_view from,
                          std::string_view client_id, const std::exception& why) {
-    if (std::has_single_bit(refusals)) {
+    if (warn_of_refusal(refusals)) {
         log.warn("{}{} for client {} refused: {} ({} refused so far; said again at {})", what, from,
                  escaped{client_id}, why.what(), refusals, 2 * refusals);
     }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <exception>
 #include <memory>
@@ -48,6 +49,11 @@ private:
 // not stall it. Creates log_dir. Throws std::runtime_error when it cannot.
 std::shared_ptr<member_logger> make_member_logger(const std::string& log_dir, const std::string& name,
                                                   const std::string& level = "info");
+
+// Whether the `count`th of a refusal that may keep coming (a full store, too many handshakes)
+// is worth a warning: the 1st, 2nd, 4th, 8th..., each saying how many so far, so one that keeps
+// coming does not flood the log, and costs only this test the other times.
+constexpr bool warn_of_refusal(std::uint64_t count) { return std::has_single_bit(count); }
 
 // After the store refused a record (location_store::merge threw: a full store, or memory run
 // out), `refusals` of them so far: a warning that `what` and `from` (say "an update from ",
