@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <utility>
+#include <vector>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -32,7 +33,6 @@ batched_file_sink::batched_file_sink(int descriptor, settings limits)
 
 void batched_file_sink::start() {
     trimmer_.emplace(fd_, limits_.trim_step);
-    pending_.reserve(limits_.batch_bytes + limits_.batch_bytes / 4);
     writer_ = std::thread([this] { write_loop(); });
 }
 
@@ -53,7 +53,7 @@ void batched_file_sink::sink_it_(const spdlog::details::log_msg& msg) {
 }
 
 bool batched_file_sink::admit_locked(std::string_view logger_name) {
-    if (pending_.size() >= limits_.max_pending_bytes && !hand_off_or_ask_locked()) {
+    if (pending_bytes_ >= limits_.max_pending_bytes && !hand_off_or_ask_locked()) {
         ++dropped_; // the writer still has a batch: the file is not keeping up
         return false;
     }
@@ -63,26 +63,38 @@ bool batched_file_sink::admit_locked(std::string_view logger_name) {
     return true;
 }
 
+std::string& batched_file_sink::open_block_locked() {
+    if (pending_.empty() || pending_.back().size() >= limits_.batch_bytes) {
+        if (spare_.empty()) {
+            pending_.emplace_back().reserve(limits_.batch_bytes + limits_.batch_bytes / 4);
+        } else {
+            pending_.push_back(std::move(spare_.back()));
+            spare_.pop_back();
+        }
+    }
+    return pending_.back();
+}
+
 void batched_file_sink::entry_appended_locked() {
-    if (pending_.size() >= limits_.batch_bytes) {
+    if (pending_bytes_ >= limits_.batch_bytes) {
         hand_off_or_ask_locked();
     }
 }
 
 bool batched_file_sink::hand_off_or_ask_locked() {
     if (hand_off_locked()) {
-        ready_.release(); // one wake-up per batch, and only if the writer sleeps
+        ready_.release(); // one wake-up per batch
         return true;
     }
     if (!batch_waiting_.exchange(true)) {
-        ready_.release(); // the writer takes pending_ itself once the batch in hand is written
+        ready_.release(); // the writer takes what waits itself once the batch in hand is written
     }
     return false;
 }
 
 void batched_file_sink::flush_() {
-    if (!pending_.empty() && !hand_off_locked()) {
-        flush_wanted_.store(true); // the writer takes pending_ once the batch in hand is written
+    if (pending_bytes_ > 0 && !hand_off_locked()) {
+        flush_wanted_.store(true); // the writer takes what waits once the batch in hand is written
     }
     ready_.release();
 }
@@ -91,14 +103,27 @@ bool batched_file_sink::hand_off_locked() {
     if (handoff_busy_.load(std::memory_order_acquire)) {
         return false;
     }
+    for (std::string& block : handoff_) { // emptied by the writer
+        if (spare_.size() < limits_.spare_blocks && block.capacity() > 0) {
+            spare_.push_back(std::move(block));
+        }
+    }
+    handoff_.clear();
     if (dropped_ > 0) {
-        append_own_entry_locked(spdlog::level::warn,
-                                fmt::format("{} log entries dropped: the log file did not keep up", dropped_), pending_);
+        note_locked(spdlog::level::warn, fmt::format("{} log entries dropped: the log file did not keep up", dropped_));
         dropped_ = 0;
     }
     std::swap(pending_, handoff_);
+    pending_bytes_ = 0;
     handoff_busy_.store(true, std::memory_order_release);
     return true;
+}
+
+void batched_file_sink::note_locked(spdlog::level::level_enum level, std::string_view text) {
+    std::string& block = open_block_locked();
+    const std::size_t start = block.size();
+    append_own_entry_locked(level, text, block);
+    pending_bytes_ += block.size() - start;
 }
 
 void batched_file_sink::append_own_entry_locked(spdlog::level::level_enum level, std::string_view text,
@@ -126,7 +151,7 @@ void batched_file_sink::reopen_file() {
         }
         // An entry like any other, so it goes to the old file, where it is read, in its turn.
         const std::lock_guard lock(mutex_);
-        append_own_entry_locked(spdlog::level::err, text, pending_);
+        note_locked(spdlog::level::err, text);
         return;
     }
     ::close(fresh);
@@ -145,18 +170,18 @@ void batched_file_sink::write_loop() {
         const bool flush = flush_wanted_.exchange(false);
         const bool batch_waiting = batch_waiting_.exchange(false);
         if (woken && !flush && !batch_waiting && !stopping_.load()) {
-            continue; // a full batch, written: no need to look at pending_
+            continue; // a full batch, written: no need to look at what waits
         }
         {
             const std::lock_guard lock(mutex_);
-            if (!pending_.empty() || dropped_ > 0) {
+            if (pending_bytes_ > 0 || dropped_ > 0) {
                 hand_off_locked(); // fails only if a caller handed off meanwhile: written next
             }
         }
         write_handoff();
         if (stopping_.load()) {
             const std::lock_guard lock(mutex_);
-            if (pending_.empty() && dropped_ == 0 && !handoff_busy_.load(std::memory_order_acquire)) {
+            if (pending_bytes_ == 0 && dropped_ == 0 && !handoff_busy_.load(std::memory_order_acquire)) {
                 return;
             }
         }
@@ -172,14 +197,19 @@ void batched_file_sink::write_handoff() {
     if (reopen_wanted_.exchange(false)) {
         reopen_file();
     }
-    if (note_losses()) {
-        write_entries(handoff_);
-    } else {
-        lost_entries_ += static_cast<std::size_t>(std::count(handoff_.begin(), handoff_.end(), '\n'));
-    }
-    handoff_.clear();
-    if (handoff_.capacity() > 4 * limits_.batch_bytes) {
-        std::string().swap(handoff_); // after a burst, do not keep its size
+    const std::size_t kept_capacity = 2 * (limits_.batch_bytes + limits_.batch_bytes / 4);
+    for (std::string& block : handoff_) {
+        // Before each block, after a failed write: the line it cut short ended, its losses noted.
+        if (note_losses()) {
+            write_entries(block);
+        } else {
+            lost_entries_ += static_cast<std::size_t>(std::count(block.begin(), block.end(), '\n'));
+        }
+        if (block.capacity() > kept_capacity) {
+            std::string().swap(block); // grown by an entry far past the batch size: not kept
+        } else {
+            block.clear();
+        }
     }
     handoff_busy_.store(false, std::memory_order_release);
 }

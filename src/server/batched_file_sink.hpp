@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include <spdlog/sinks/base_sink.h>
 
@@ -17,14 +18,17 @@
 namespace herd::server {
 
 // A log file written in batches: an entry is formatted into memory on the caller's thread,
-// and a writer thread appends whole batches with one write() each. A batch goes to the
-// writer as soon as `batch_bytes` wait (handed over without a lock the writer holds: one
-// wake-up per batch, no mutex ping-pong), or when `interval` passes, or on flush(). When the
-// file cannot keep up and `max_pending_bytes` already wait, new entries are dropped and
-// counted, and the log says how many, rather than make the caller wait or grow without
-// bound. Entries a failed write loses (a full disk) are counted too, and noted in the file
-// once it takes writes again. A file's written pages do not pile up in the page cache (`appended_file_trimmer`).
-// Destroying the sink writes everything still waiting. Thread-safe.
+// and a writer thread appends whole batches. A batch goes to the writer as soon as
+// `batch_bytes` wait (handed over without a lock the writer holds: one wake-up per batch, no
+// mutex ping-pong), or when `interval` passes, or on flush(). When the file cannot keep up and
+// `max_pending_bytes` already wait, new entries are dropped and counted, and the log says how
+// many, rather than make the caller wait or grow without bound. Entries wait in blocks of
+// about `batch_bytes`, which the writer empties and callers reuse: a burst that outruns the
+// writer adds blocks rather than copy a growing buffer, and a busy log does not keep taking
+// fresh memory (and its page faults). Entries a failed write loses (a full disk) are counted
+// too, and noted in the file once it takes writes again. A file's written pages do not pile
+// up in the page cache (`appended_file_trimmer`). Destroying the sink writes everything still
+// waiting. Thread-safe.
 class batched_file_sink final : public spdlog::sinks::base_sink<std::mutex> {
 public:
     struct settings {
@@ -32,6 +36,7 @@ public:
         std::size_t batch_bytes = 64 * 1024;
         std::size_t max_pending_bytes = 16 * 1024 * 1024;
         std::size_t trim_step = 4 * 1024 * 1024; // see appended_file_trimmer; 0: never trim
+        std::size_t spare_blocks = 8;              // emptied blocks kept for reuse, at most
     };
 
     // Opens `path` for appending, creating it. Throws spdlog::spdlog_ex when it cannot.
@@ -80,13 +85,15 @@ private:
         if (!admit_locked(logger_name)) {
             return;
         }
-        const std::size_t entry_start = pending_.size();
+        std::string& block = open_block_locked();
+        const std::size_t entry_start = block.size();
         try {
-            write(pending_);
+            write(block);
         } catch (...) {
-            pending_.resize(entry_start); // no half entry in the batch
+            block.resize(entry_start); // no half entry in the batch
             throw;
         }
+        pending_bytes_ += block.size() - entry_start;
         entry_appended_locked();
     }
     // With mutex_ held, before an entry of `logger_name`'s: false when it must be dropped
@@ -97,19 +104,25 @@ private:
     // the sink's own entry `text` (a note of entries dropped or lost, say), laid out like
     // the callers' entries.
     void append_own_entry_locked(spdlog::level::level_enum level, std::string_view text, std::string& out);
+    // With mutex_ held: the sink's own entry `text`, after the entries waiting.
+    void note_locked(spdlog::level::level_enum level, std::string_view text);
+    // With mutex_ held: the block the next entry goes into: the last one waiting, unless there
+    // is none or it holds `batch_bytes` already; then a spare one, or a new one.
+    std::string& open_block_locked();
     // With mutex_ held, after an entry: hands a full batch to the writer.
     void entry_appended_locked();
-    // With mutex_ held: moves pending_ (and a note of entries dropped) into handoff_ and
-    // marks it the writer's. False when the writer still has the previous batch.
+    // With mutex_ held: moves the blocks waiting (and a note of entries dropped) into handoff_
+    // and marks them the writer's, keeping the blocks the writer emptied for reuse (up to
+    // `spare_blocks`). False when the writer still has the previous batch.
     bool hand_off_locked();
-    // With mutex_ held: hands off, or else asks the writer to take pending_ as soon as it
+    // With mutex_ held: hands off, or else asks the writer to take what waits as soon as it
     // has written the batch in hand. True when handed off.
     bool hand_off_or_ask_locked();
     void start();
     void write_loop();
     // The writer's side of reopen().
     void reopen_file();
-    // Writes the handed-off batch, if any, and gives handoff_ back.
+    // Writes the handed-off batch, if any, and gives handoff_ back, its blocks emptied.
     void write_handoff();
     // Before a batch, after failed writes: ends the line a failed write cut short and says in
     // the file how many entries were lost. False while the file still refuses writes (a note
@@ -125,12 +138,14 @@ private:
     int fd_;
     settings limits_;
     std::optional<appended_file_trimmer> trimmer_; // the writer's alone
-    std::string pending_;           // formatted entries not yet handed over (under mutex_)
+    std::vector<std::string> pending_; // blocks of entries not yet handed over, in order (under mutex_)
+    std::size_t pending_bytes_ = 0;    // their bytes (under mutex_)
+    std::vector<std::string> spare_;   // emptied blocks for reuse (under mutex_)
     std::size_t dropped_ = 0;       // entries dropped since the last note (under mutex_)
     std::string logger_name_;       // for the sink's own entries (under mutex_)
-    std::string handoff_;           // a batch: the writer's while handoff_busy_, else under mutex_
+    std::vector<std::string> handoff_; // a batch: the writer's while handoff_busy_, else under mutex_
     std::atomic<bool> handoff_busy_{false};
-    std::atomic<bool> flush_wanted_{false};  // take pending_ after the batch in hand
+    std::atomic<bool> flush_wanted_{false};  // take what waits after the batch in hand
     std::atomic<bool> batch_waiting_{false}; // a full batch waits: take it after the one in hand
     std::atomic<bool> stopping_{false};
     std::atomic<bool> reopen_wanted_{false};

@@ -250,6 +250,40 @@ std::string read_pipe_until(int fd, const std::string& marker) {
     return text;
 }
 
+// Reads `fd` on a thread of its own until its writer closes it.
+class pipe_reader {
+public:
+    explicit pipe_reader(int fd)
+        : thread_([this, fd] {
+              std::array<char, 4096> chunk{};
+              for (ssize_t n = 0; (n = ::read(fd, chunk.data(), chunk.size())) > 0;) {
+                  const std::lock_guard lock(mutex_);
+                  text_.append(chunk.data(), static_cast<std::size_t>(n));
+              }
+          }) {}
+    ~pipe_reader() { join(); }
+
+    pipe_reader(const pipe_reader&) = delete;
+    pipe_reader& operator=(const pipe_reader&) = delete;
+
+    // What it has read so far.
+    std::string text() {
+        const std::lock_guard lock(mutex_);
+        return text_;
+    }
+    // Waits for the writer to close the pipe.
+    void join() {
+        if (thread_.joinable()) {
+            thread_.join();
+        }
+    }
+
+private:
+    std::mutex mutex_;
+    std::string text_;
+    std::thread thread_; // last: uses the others
+};
+
 TEST(batched_sink_descriptor, writes_to_a_duplicate_of_the_descriptor) {
     int fds[2];
     ASSERT_EQ(::pipe(fds), 0);
@@ -284,19 +318,8 @@ TEST(batched_sink_descriptor, once_a_stalled_reader_catches_up_entries_are_kept_
     // The reader catches up, and reads on until the sink closes the pipe. An entry logged now is
     // kept again, without waiting for the hour; while the backlog drains a few more may still be
     // dropped, so one is logged every 20 ms until one arrives.
-    std::mutex mutex;
-    std::string seen;
-    std::thread reader([&, fd = fds[0]] {
-        std::array<char, 4096> chunk{};
-        for (ssize_t n = 0; (n = ::read(fd, chunk.data(), chunk.size())) > 0;) {
-            const std::lock_guard lock(mutex);
-            seen.append(chunk.data(), static_cast<std::size_t>(n));
-        }
-    });
-    const auto seen_after = [&] {
-        const std::lock_guard lock(mutex);
-        return seen.find("after") != std::string::npos;
-    };
+    pipe_reader reader(fds[0]);
+    const auto seen_after = [&] { return reader.text().find("after") != std::string::npos; };
     std::size_t tries = 0;
     for (; tries < 250 && !seen_after(); ++tries) {
         log->info("after");
@@ -306,6 +329,7 @@ TEST(batched_sink_descriptor, once_a_stalled_reader_catches_up_entries_are_kept_
     EXPECT_TRUE(seen_after()) << tries << " tries";
     log.reset(); // writes what waits, with a last note of drops, and closes its end of the pipe
     reader.join();
+    const std::string seen = reader.text();
     // Every entry is either read whole or counted in a note.
     const std::string_view note_text = " log entries dropped: the log file did not keep up";
     std::size_t read_whole = 0;
@@ -325,6 +349,39 @@ TEST(batched_sink_descriptor, once_a_stalled_reader_catches_up_entries_are_kept_
     ::close(fds[0]);
 }
 
+// A backlog of many blocks (the writer stalled in write() meanwhile) reaches the file whole and
+// in order, and blocks reused after it carry no leftovers of what they held.
+TEST(batched_sink_descriptor, a_backlog_of_many_blocks_is_written_whole_and_in_order) {
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    ::fcntl(fds[1], F_SETPIPE_SZ, 4096);
+    auto sink = std::make_shared<batched_file_sink>(
+        fds[1], batched_file_sink::settings{.interval = never, .batch_bytes = 100, .spare_blocks = 2});
+    ::close(fds[1]); // the sink holds its own duplicate
+    std::string expected;
+    const auto log_entries = [&](int first, int last) {
+        for (int i = first; i < last; ++i) {
+            const std::string entry = "entry " + std::to_string(i) + std::string(static_cast<std::size_t>(i % 37), '.') + "\n";
+            sink->append_entry("Direct", [&](std::string& batch) { batch += entry; });
+            expected += entry;
+        }
+    };
+    log_entries(0, 2000); // about 70 KB: far past the pipe, so blocks pile up behind write()
+    pipe_reader reader(fds[0]);
+    const auto seen_bytes = [&] { return reader.text().size(); };
+    sink->flush();
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (seen_bytes() < expected.size() && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(5ms);
+    }
+    EXPECT_EQ(seen_bytes(), expected.size()) << "the backlog was not written";
+    log_entries(2000, 3000); // one block at a time now, each a block the backlog emptied
+    sink.reset(); // writes what waits and closes its end
+    reader.join();
+    ::close(fds[0]);
+    EXPECT_EQ(reader.text(), expected);
+}
+
 // Entries laid out by their caller meet the same bound: with nobody reading they are dropped
 // and counted, and the note names the log they came from.
 TEST(batched_sink_descriptor, entries_appended_directly_are_dropped_and_counted_alike) {
@@ -338,15 +395,10 @@ TEST(batched_sink_descriptor, entries_appended_directly_are_dropped_and_counted_
     for (int i = 0; i < 200; ++i) { // 20 KB, far past the pipe and the bound
         sink->append_entry("Direct", [&](std::string& batch) { batch.append(entry).push_back('\n'); });
     }
-    std::string seen;
-    std::thread reader([&, fd = fds[0]] {
-        std::array<char, 4096> chunk{};
-        for (ssize_t n = 0; (n = ::read(fd, chunk.data(), chunk.size())) > 0;) {
-            seen.append(chunk.data(), static_cast<std::size_t>(n));
-        }
-    });
+    pipe_reader reader(fds[0]);
     sink.reset(); // writes what waits, with the note of drops, and closes its end
     reader.join();
+    const std::string seen = reader.text();
     ::close(fds[0]);
     std::size_t read_whole = 0;
     std::size_t dropped = 0;
