@@ -18,11 +18,16 @@ boost::asio::awaitable<void> request_handler::handle(std::string_view line, geo:
                                                      std::string& out) {
     const protocol::command command = protocol::parse_command(line);
     if (const auto* iamat = std::get_if<protocol::iamat_command>(&command)) {
+        // The client's index entry is fetched while the AT line is laid out.
+        const store::client_key hashed = store::location_store::key_of(iamat->client_id);
+        store_.prefetch(hashed);
         const store::location_record record{protocol::make_at_line(member_name_, arrival, *iamat),
                                             iamat->client_time_ns};
+        // The same ID, as the store wants it: within the AT line.
+        const store::client_key client{record.client_id(), hashed.hash, hashed.index_hash};
         bool changed = false;
         try {
-            changed = store_.merge(record, store::report_from::client);
+            changed = store_.merge(record, client, store::report_from::client);
         } catch (const std::bad_alloc& why) { // changed nothing: a `?`, as for a line it cannot take
             protocol::append_invalid_reply(out, protocol::trim(line));
             if (on_refused_) {

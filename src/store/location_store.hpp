@@ -67,10 +67,9 @@ public:
     // Returns true when the store changed. Throws, changing nothing, store_full when the record
     // would take the store past store_limits::max_bytes (a new client, or a kept record that
     // grows; never a record that is not kept), or std::bad_alloc when memory runs out.
-    // `record.client_time_ns`
-    // must be the time its AT line carries (as parsing the line gives). `client` is the key of
-    // record.client_id(), for a caller that has found it already: its ID must view that field
-    // of record.at_line, not a copy.
+    // `record.client_time_ns` must be the time its AT line carries (as parsing the line gives).
+    // `client` is the key of record.client_id(), for a caller that has hashed it already: its
+    // ID must view that field of record.at_line, not a copy.
     bool merge(record_ref record, const client_key& client, report_from from = report_from::link);
     bool merge(record_ref record, report_from from = report_from::link) {
         return merge(record, key_of(record.client_id()), from);
