@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <initializer_list>
 #include <utility>
 #include <vector>
 
@@ -75,6 +76,21 @@ std::string& batched_file_sink::open_block_locked() {
     return pending_.back();
 }
 
+std::size_t batched_file_sink::held_bytes() {
+    const std::lock_guard lock(mutex_);
+    std::size_t bytes = 0;
+    const bool writing = handoff_busy_.load(std::memory_order_acquire);
+    for (const auto* blocks : {&pending_, &spare_, &handoff_}) {
+        if (blocks == &handoff_ && writing) {
+            break; // the writer's
+        }
+        for (const std::string& block : *blocks) {
+            bytes += block.capacity();
+        }
+    }
+    return bytes;
+}
+
 void batched_file_sink::entry_appended_locked() {
     if (pending_bytes_ >= limits_.batch_bytes) {
         hand_off_or_ask_locked();
@@ -103,8 +119,8 @@ bool batched_file_sink::hand_off_locked() {
     if (handoff_busy_.load(std::memory_order_acquire)) {
         return false;
     }
-    for (std::string& block : handoff_) { // emptied by the writer
-        if (spare_.size() < limits_.spare_blocks && block.capacity() > 0) {
+    for (std::string& block : handoff_) { // emptied by the writer, or freed
+        if (spare_.size() < limits_.spare_blocks && block.capacity() >= limits_.batch_bytes) {
             spare_.push_back(std::move(block));
         }
     }
@@ -199,17 +215,24 @@ void batched_file_sink::write_handoff() {
     }
     const std::size_t kept_capacity = 2 * (limits_.batch_bytes + limits_.batch_bytes / 4);
     for (std::string& block : handoff_) {
-        // Before each block, after a failed write: the line it cut short ended, its losses noted.
-        if (note_losses()) {
-            write_entries(block);
-        } else {
-            lost_entries_ += static_cast<std::size_t>(std::count(block.begin(), block.end(), '\n'));
+        if (!block.empty()) { // (a block whose entry threw may be)
+            // Before each block, after a failed write: the line it cut short ended, its losses noted.
+            if (note_losses()) {
+                write_entries(block);
+            } else {
+                lost_entries_ += static_cast<std::size_t>(std::count(block.begin(), block.end(), '\n'));
+            }
         }
         if (block.capacity() > kept_capacity) {
             std::string().swap(block); // grown by an entry far past the batch size: not kept
         } else {
             block.clear();
         }
+    }
+    // Only as many as are kept for reuse go back: the rest of a backlog is freed here, off the
+    // callers' lock.
+    if (handoff_.size() > limits_.spare_blocks) {
+        handoff_.resize(limits_.spare_blocks);
     }
     handoff_busy_.store(false, std::memory_order_release);
 }

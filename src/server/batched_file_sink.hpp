@@ -69,6 +69,11 @@ public:
         append_locked(logger_name, write);
     }
 
+    // The memory its blocks hold for entries waiting and for reuse (not while they are being
+    // written): once a backlog is written, at most `spare_blocks` blocks of 1.25 to 2.5 x
+    // `batch_bytes`, whatever the backlog was.
+    std::size_t held_bytes();
+
 protected:
     void sink_it_(const spdlog::details::log_msg& msg) override;
     // Hands what waits to the writer now; does not wait for the write.
@@ -77,8 +82,8 @@ protected:
 private:
     // With mutex_ held: the one way a caller's entry gets into the batch, for spdlog's entries
     // (sink_it_) and direct ones (append_entry) alike (the sink's own note of dropped entries
-    // is added at hand-off). `write(pending_)` appends it, unless
-    // the file is not keeping up (then it is dropped and counted); if `write` throws, what it
+    // is added at hand-off). `write(block)` appends it to the last block waiting, unless the
+    // file is not keeping up (then it is dropped and counted); if `write` throws, what it
     // appended is taken back. Hands a full batch to the writer.
     template <typename Write>
     void append_locked(std::string_view logger_name, Write& write) {
@@ -122,7 +127,8 @@ private:
     void write_loop();
     // The writer's side of reopen().
     void reopen_file();
-    // Writes the handed-off batch, if any, and gives handoff_ back, its blocks emptied.
+    // Writes the handed-off batch, if any, and gives handoff_ back: at most `spare_blocks` of
+    // its blocks, emptied, the rest freed.
     void write_handoff();
     // Before a batch, after failed writes: ends the line a failed write cut short and says in
     // the file how many entries were lost. False while the file still refuses writes (a note

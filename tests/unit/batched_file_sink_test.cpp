@@ -350,7 +350,8 @@ TEST(batched_sink_descriptor, once_a_stalled_reader_catches_up_entries_are_kept_
 }
 
 // A backlog of many blocks (the writer stalled in write() meanwhile) reaches the file whole and
-// in order, and blocks reused after it carry no leftovers of what they held.
+// in order; once written, only the spare blocks are kept; and blocks reused after it carry no
+// leftovers of what they held.
 TEST(batched_sink_descriptor, a_backlog_of_many_blocks_is_written_whole_and_in_order) {
     int fds[2];
     ASSERT_EQ(::pipe(fds), 0);
@@ -367,6 +368,7 @@ TEST(batched_sink_descriptor, a_backlog_of_many_blocks_is_written_whole_and_in_o
         }
     };
     log_entries(0, 2000); // about 70 KB: far past the pipe, so blocks pile up behind write()
+    EXPECT_GT(sink->held_bytes(), 50'000u);
     pipe_reader reader(fds[0]);
     const auto seen_bytes = [&] { return reader.text().size(); };
     sink->flush();
@@ -375,6 +377,11 @@ TEST(batched_sink_descriptor, a_backlog_of_many_blocks_is_written_whole_and_in_o
         std::this_thread::sleep_for(5ms);
     }
     EXPECT_EQ(seen_bytes(), expected.size()) << "the backlog was not written";
+    const std::size_t spare_bound = 2 * (2 * 125); // spare_blocks of at most 2.5 x batch_bytes
+    while (sink->held_bytes() > spare_bound && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(5ms); // the writer frees what it wrote after write() returns
+    }
+    EXPECT_LE(sink->held_bytes(), spare_bound);
     log_entries(2000, 3000); // one block at a time now, each a block the backlog emptied
     sink.reset(); // writes what waits and closes its end
     reader.join();
