@@ -70,8 +70,9 @@ public:
     }
 
     // The memory its blocks hold for entries waiting and for reuse (not while they are being
-    // written): once a backlog is written, at most `spare_blocks` blocks of 1.25 to 2.5 x
-    // `batch_bytes`, whatever the backlog was.
+    // written): once a backlog is written, at most twice `spare_blocks` blocks (the spare ones
+    // and those of the last batch written) of 1.25 to 2.5 x `batch_bytes`, whatever the
+    // backlog was.
     std::size_t held_bytes();
 
 protected:

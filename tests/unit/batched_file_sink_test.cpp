@@ -362,13 +362,16 @@ TEST(batched_sink_descriptor, a_backlog_of_many_blocks_is_written_whole_and_in_o
     std::string expected;
     const auto log_entries = [&](int first, int last) {
         for (int i = first; i < last; ++i) {
-            const std::string entry = "entry " + std::to_string(i) + std::string(static_cast<std::size_t>(i % 37), '.') + "\n";
+            const std::string entry =
+                "entry " + std::to_string(i) + std::string(static_cast<std::size_t>(i % 37), '.') + "\n";
             sink->append_entry("Direct", [&](std::string& batch) { batch += entry; });
             expected += entry;
         }
     };
-    log_entries(0, 2000); // about 70 KB: far past the pipe, so blocks pile up behind write()
-    EXPECT_GT(sink->held_bytes(), 50'000u);
+    log_entries(0, 2000); // about 58 KB: far past the pipe, so the writer stalls in write()
+    std::this_thread::sleep_for(50ms);
+    log_entries(2000, 3000); // all waiting, in blocks, behind the stalled writer
+    EXPECT_GT(sink->held_bytes(), 20'000u); // at least the 29 KB of those entries
     pipe_reader reader(fds[0]);
     const auto seen_bytes = [&] { return reader.text().size(); };
     sink->flush();
@@ -377,12 +380,14 @@ TEST(batched_sink_descriptor, a_backlog_of_many_blocks_is_written_whole_and_in_o
         std::this_thread::sleep_for(5ms);
     }
     EXPECT_EQ(seen_bytes(), expected.size()) << "the backlog was not written";
-    const std::size_t spare_bound = 2 * (2 * 125); // spare_blocks of at most 2.5 x batch_bytes
+    // Twice spare_blocks (the spare ones and those of the last batch written), each at most
+    // 2.5 x batch_bytes (an entry that passed the batch size may have grown its block).
+    const std::size_t spare_bound = 2 * 2 * 250;
     while (sink->held_bytes() > spare_bound && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(5ms); // the writer frees what it wrote after write() returns
     }
     EXPECT_LE(sink->held_bytes(), spare_bound);
-    log_entries(2000, 3000); // one block at a time now, each a block the backlog emptied
+    log_entries(3000, 4000); // one block at a time now, each a block the backlog emptied
     sink.reset(); // writes what waits and closes its end
     reader.join();
     ::close(fds[0]);
