@@ -186,7 +186,10 @@ TEST_F(sink_test, appends_to_an_existing_file) {
 
 // A file that refuses writes (a full disk; here a file size limit) loses entries. Once it takes
 // writes again, the sink ends the line a failed write cut short and says how many were lost.
-TEST_F(sink_test, entries_a_failed_write_lost_are_counted_in_the_file_once_it_takes_writes_again) {
+// The same whether the entries wait in one block or in many (`batch_bytes`). `log` writes `path`
+// alone, with the interval `never` and the pattern "%n %l %v".
+void check_entries_a_failed_write_lost_are_counted(const std::string& path,
+                                                   const std::shared_ptr<spdlog::logger>& log) {
     rlimit unlimited{};
     ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &unlimited), 0);
     const auto old_handler = std::signal(SIGXFSZ, SIG_IGN); // EFBIG rather than a core dump
@@ -198,7 +201,6 @@ TEST_F(sink_test, entries_a_failed_write_lost_are_counted_in_the_file_once_it_ta
         std::function<void()> run;
         ~scope_exit() { run(); }
     } restore_at_exit{restore};
-    const auto log = logger({.interval = never});
     rlimit limited = unlimited;
     limited.rlim_cur = 250;
     ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limited), 0);
@@ -230,6 +232,15 @@ TEST_F(sink_test, entries_a_failed_write_lost_are_counted_in_the_file_once_it_ta
                                    "Unit info while full\n";
     const std::string after = "Unit info after\n";
     EXPECT_TRUE(text == expected + lost_eight + after || text == expected + lost_seven + after) << text;
+}
+
+TEST_F(sink_test, entries_a_failed_write_lost_are_counted_in_the_file_once_it_takes_writes_again) {
+    check_entries_a_failed_write_lost_are_counted(path, logger({.interval = never}));
+}
+
+TEST_F(sink_test, entries_a_failed_write_lost_in_many_blocks_are_counted_alike) {
+    // A block every five or six entries, each handed over as it fills.
+    check_entries_a_failed_write_lost_are_counted(path, logger({.interval = never, .batch_bytes = 100}));
 }
 
 // Reads what `fd` holds until `marker` arrives or five seconds pass.
