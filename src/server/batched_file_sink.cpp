@@ -4,7 +4,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <initializer_list>
 #include <utility>
 #include <vector>
 
@@ -67,7 +66,7 @@ bool batched_file_sink::admit_locked(std::string_view logger_name) {
 std::string& batched_file_sink::open_block_locked() {
     if (pending_.empty() || pending_.back().size() >= limits_.batch_bytes) {
         if (spare_.empty()) {
-            pending_.emplace_back().reserve(limits_.batch_bytes + limits_.batch_bytes / 4);
+            pending_.emplace_back().reserve(block_reserve());
         } else {
             pending_.push_back(std::move(spare_.back()));
             spare_.pop_back();
@@ -79,14 +78,15 @@ std::string& batched_file_sink::open_block_locked() {
 std::size_t batched_file_sink::held_bytes() {
     const std::lock_guard lock(mutex_);
     std::size_t bytes = 0;
-    const bool writing = handoff_busy_.load(std::memory_order_acquire);
-    for (const auto* blocks : {&pending_, &spare_, &handoff_}) {
-        if (blocks == &handoff_ && writing) {
-            break; // the writer's
-        }
-        for (const std::string& block : *blocks) {
+    const auto add = [&bytes](const std::vector<std::string>& blocks) {
+        for (const std::string& block : blocks) {
             bytes += block.capacity();
         }
+    };
+    add(pending_);
+    add(spare_);
+    if (!handoff_busy_.load(std::memory_order_acquire)) {
+        add(handoff_); // else the writer's
     }
     return bytes;
 }
@@ -136,10 +136,8 @@ bool batched_file_sink::hand_off_locked() {
 }
 
 void batched_file_sink::note_locked(spdlog::level::level_enum level, std::string_view text) {
-    std::string& block = open_block_locked();
-    const std::size_t start = block.size();
-    append_own_entry_locked(level, text, block);
-    pending_bytes_ += block.size() - start;
+    const auto write = [&](std::string& block) { append_own_entry_locked(level, text, block); };
+    append_pending_locked(write);
 }
 
 void batched_file_sink::append_own_entry_locked(spdlog::level::level_enum level, std::string_view text,
@@ -213,7 +211,7 @@ void batched_file_sink::write_handoff() {
     if (reopen_wanted_.exchange(false)) {
         reopen_file();
     }
-    const std::size_t kept_capacity = 2 * (limits_.batch_bytes + limits_.batch_bytes / 4);
+    const std::size_t kept_capacity = 2 * block_reserve();
     for (std::string& block : handoff_) {
         if (!block.empty()) { // (a block whose entry threw may be)
             // Before each block, after a failed write: the line it cut short ended, its losses noted.

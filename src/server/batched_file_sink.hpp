@@ -83,14 +83,21 @@ protected:
 private:
     // With mutex_ held: the one way a caller's entry gets into the batch, for spdlog's entries
     // (sink_it_) and direct ones (append_entry) alike (the sink's own note of dropped entries
-    // is added at hand-off). `write(block)` appends it to the last block waiting, unless the
-    // file is not keeping up (then it is dropped and counted); if `write` throws, what it
-    // appended is taken back. Hands a full batch to the writer.
+    // is added at hand-off). Appends it (append_pending_locked) unless the file is not keeping
+    // up (then it is dropped and counted). Hands a full batch to the writer.
     template <typename Write>
     void append_locked(std::string_view logger_name, Write& write) {
         if (!admit_locked(logger_name)) {
             return;
         }
+        append_pending_locked(write);
+        entry_appended_locked();
+    }
+    // With mutex_ held: `write(block)` appends an entry to the block open_block_locked() gives,
+    // and its bytes are counted as waiting; if `write` throws, what it appended is taken back.
+    // The one way bytes join the entries waiting, the sink's own notes included.
+    template <typename Write>
+    void append_pending_locked(Write& write) {
         std::string& block = open_block_locked();
         const std::size_t entry_start = block.size();
         try {
@@ -100,7 +107,6 @@ private:
             throw;
         }
         pending_bytes_ += block.size() - entry_start;
-        entry_appended_locked();
     }
     // With mutex_ held, before an entry of `logger_name`'s: false when it must be dropped
     // (counted) because the file is not keeping up. Keeps the first name it is given for the
@@ -113,8 +119,12 @@ private:
     // With mutex_ held: the sink's own entry `text`, after the entries waiting.
     void note_locked(spdlog::level::level_enum level, std::string_view text);
     // With mutex_ held: the block the next entry goes into: the last one waiting, unless there
-    // is none or it holds `batch_bytes` already; then a spare one, or a new one.
+    // is none or it holds `batch_bytes` already; then a spare one, or a new one of
+    // block_reserve() bytes.
     std::string& open_block_locked();
+    // What a new block reserves: a batch and a quarter, so the entry that fills it seldom has
+    // to grow it.
+    std::size_t block_reserve() const { return limits_.batch_bytes + limits_.batch_bytes / 4; }
     // With mutex_ held, after an entry: hands a full batch to the writer.
     void entry_appended_locked();
     // With mutex_ held: moves the blocks waiting (and a note of entries dropped) into handoff_
