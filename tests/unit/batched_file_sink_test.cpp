@@ -295,6 +295,24 @@ private:
     std::thread thread_; // last: uses the others
 };
 
+// A sink writing into a pipe of 4 KiB that nobody reads yet: its writer stalls in write() once
+// the pipe is full. `read_end` is the caller's to read and close.
+struct sink_on_small_pipe {
+    int read_end = -1;
+    std::shared_ptr<batched_file_sink> sink;
+
+    explicit sink_on_small_pipe(batched_file_sink::settings limits) {
+        int fds[2];
+        if (::pipe(fds) != 0) {
+            throw std::runtime_error("cannot make a pipe");
+        }
+        ::fcntl(fds[1], F_SETPIPE_SZ, 4096);
+        read_end = fds[0];
+        sink = std::make_shared<batched_file_sink>(fds[1], limits);
+        ::close(fds[1]); // the sink holds its own duplicate
+    }
+};
+
 TEST(batched_sink_descriptor, writes_to_a_duplicate_of_the_descriptor) {
     int fds[2];
     ASSERT_EQ(::pipe(fds), 0);
@@ -312,14 +330,8 @@ TEST(batched_sink_descriptor, writes_to_a_duplicate_of_the_descriptor) {
 }
 
 TEST(batched_sink_descriptor, once_a_stalled_reader_catches_up_entries_are_kept_again) {
-    int fds[2];
-    ASSERT_EQ(::pipe(fds), 0);
-    ::fcntl(fds[1], F_SETPIPE_SZ, 4096);
-    auto log = std::make_unique<spdlog::logger>(
-        "Pipe", std::make_shared<batched_file_sink>(
-                    fds[1], batched_file_sink::settings{
-                                .interval = std::chrono::hours(1), .batch_bytes = 100, .max_pending_bytes = 1000}));
-    ::close(fds[1]); // the sink holds its own duplicate
+    sink_on_small_pipe pipe({.interval = std::chrono::hours(1), .batch_bytes = 100, .max_pending_bytes = 1000});
+    auto log = std::make_unique<spdlog::logger>("Pipe", std::move(pipe.sink));
     log->set_pattern("%v");
     // Nobody reads: the pipe fills, the writer blocks in write(), then entries are dropped.
     const std::string entry(99, 'x');
@@ -329,7 +341,7 @@ TEST(batched_sink_descriptor, once_a_stalled_reader_catches_up_entries_are_kept_
     // The reader catches up, and reads on until the sink closes the pipe. An entry logged now is
     // kept again, without waiting for the hour; while the backlog drains a few more may still be
     // dropped, so one is logged every 20 ms until one arrives.
-    pipe_reader reader(fds[0]);
+    pipe_reader reader(pipe.read_end);
     const auto seen_after = [&] { return reader.text().find("after") != std::string::npos; };
     std::size_t tries = 0;
     for (; tries < 250 && !seen_after(); ++tries) {
@@ -357,19 +369,15 @@ TEST(batched_sink_descriptor, once_a_stalled_reader_catches_up_entries_are_kept_
     }
     EXPECT_EQ(read_whole + dropped, 200 + tries);
     EXPECT_GT(dropped, 0u);
-    ::close(fds[0]);
+    ::close(pipe.read_end);
 }
 
 // A backlog of many blocks (the writer stalled in write() meanwhile) reaches the file whole and
 // in order; once written, only the spare blocks are kept; and blocks reused after it carry no
 // leftovers of what they held.
 TEST(batched_sink_descriptor, a_backlog_of_many_blocks_is_written_whole_and_in_order) {
-    int fds[2];
-    ASSERT_EQ(::pipe(fds), 0);
-    ::fcntl(fds[1], F_SETPIPE_SZ, 4096);
-    auto sink = std::make_shared<batched_file_sink>(
-        fds[1], batched_file_sink::settings{.interval = never, .batch_bytes = 100, .spare_blocks = 2});
-    ::close(fds[1]); // the sink holds its own duplicate
+    sink_on_small_pipe pipe({.interval = never, .batch_bytes = 100, .spare_blocks = 2});
+    auto sink = std::move(pipe.sink);
     std::string expected;
     const auto log_entries = [&](int first, int last) {
         for (int i = first; i < last; ++i) {
@@ -383,7 +391,7 @@ TEST(batched_sink_descriptor, a_backlog_of_many_blocks_is_written_whole_and_in_o
     std::this_thread::sleep_for(50ms);
     log_entries(2000, 3000); // all waiting, in blocks, behind the stalled writer
     EXPECT_GT(sink->held_bytes(), 20'000u); // at least the 29 KB of those entries
-    pipe_reader reader(fds[0]);
+    pipe_reader reader(pipe.read_end);
     const auto seen_bytes = [&] { return reader.text().size(); };
     sink->flush();
     const auto deadline = std::chrono::steady_clock::now() + 10s;
@@ -401,28 +409,24 @@ TEST(batched_sink_descriptor, a_backlog_of_many_blocks_is_written_whole_and_in_o
     log_entries(3000, 4000); // one block at a time now, each a block the backlog emptied
     sink.reset(); // writes what waits and closes its end
     reader.join();
-    ::close(fds[0]);
+    ::close(pipe.read_end);
     EXPECT_EQ(reader.text(), expected);
 }
 
 // Entries laid out by their caller meet the same bound: with nobody reading they are dropped
 // and counted, and the note names the log they came from.
 TEST(batched_sink_descriptor, entries_appended_directly_are_dropped_and_counted_alike) {
-    int fds[2];
-    ASSERT_EQ(::pipe(fds), 0);
-    ::fcntl(fds[1], F_SETPIPE_SZ, 4096);
-    auto sink = std::make_shared<batched_file_sink>(
-        fds[1], batched_file_sink::settings{.interval = never, .batch_bytes = 100, .max_pending_bytes = 1000});
-    ::close(fds[1]); // the sink holds its own duplicate
+    sink_on_small_pipe pipe({.interval = never, .batch_bytes = 100, .max_pending_bytes = 1000});
+    auto sink = std::move(pipe.sink);
     const std::string entry(99, 'x');
     for (int i = 0; i < 200; ++i) { // 20 KB, far past the pipe and the bound
         sink->append_entry("Direct", [&](std::string& batch) { batch.append(entry).push_back('\n'); });
     }
-    pipe_reader reader(fds[0]);
+    pipe_reader reader(pipe.read_end);
     sink.reset(); // writes what waits, with the note of drops, and closes its end
     reader.join();
     const std::string seen = reader.text();
-    ::close(fds[0]);
+    ::close(pipe.read_end);
     std::size_t read_whole = 0;
     std::size_t dropped = 0;
     std::istringstream lines(seen);
