@@ -24,6 +24,16 @@ bench_command::bench_command(CLI::App& app, std::string& config_path) : config_p
         ->check(CLI::Range(1, 10'000'000));
     p->add_option("--config,-c", config_path, "The herd's config file")->capture_default_str();
 
+    wakeup_command_ = bench->add_subcommand(
+        "wakeup", "Time how long this machine takes to wake a thread on another CPU, at once and after it idled");
+    auto* w = wakeup_command_;
+    w->add_option("--rounds", wakeup_.rounds, "Wake-ups of each kind")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1'000'000));
+    w->add_option("--idle-us", wakeup_idle_us_, "How long the other CPU is left idle before each of the second kind")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 1'000'000));
+
     auto* l = bench->add_subcommand(
         "load", "Send IAMAT, WHATSAT or Redis GEOADD commands over N connections, K in flight on each");
     auto* to = l->add_option("--to", to_, "The member to load, as named in the config");
@@ -77,6 +87,11 @@ int bench_command::run() const {
     try {
         if (propagation_command_->parsed()) {
             return bench::measure_propagation(config::load_config(config_path_), propagation_);
+        }
+        if (wakeup_command_->parsed()) {
+            bench::wakeup_options options = wakeup_;
+            options.idle = std::chrono::microseconds(wakeup_idle_us_);
+            return bench::measure_wakeup(options) == 0 ? exit_ok : exit_failure;
         }
         bench::load_options options = load_;
         options.duration = std::chrono::seconds(seconds_);

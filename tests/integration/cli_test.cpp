@@ -4,6 +4,7 @@
 #include <string>
 #include <thread>
 
+#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -69,15 +70,18 @@ TEST_F(cli_test, help_is_there_for_every_command) {
                                                  {"send", "--help"},
                                                  {"up", "--help"},
                                                  {"bench", "load", "--help"},
-                                                 {"bench", "propagation", "--help"}}) {
+                                                 {"bench", "propagation", "--help"},
+                                                 {"bench", "wakeup", "--help"}}) {
         const auto result = run_herd(args, dir_.path());
         EXPECT_EQ(result.status, 0) << args[0];
         if (args.size() == 1) { // the top level lists every command
             for (const char* command : {"serve", "send", "up", "bench"}) {
                 EXPECT_TRUE(contains(result.out, command)) << command << " missing from: " << result.out;
             }
-        } else {
+        } else if (args[1] != "wakeup") { // which measures the machine, not a herd
             EXPECT_TRUE(contains(result.out, "--config")) << result.out;
+        } else {
+            EXPECT_TRUE(contains(result.out, "--idle-us")) << result.out;
         }
     }
 }
@@ -330,6 +334,47 @@ TEST_F(cli_test, bench_propagation_to_an_unknown_member_is_a_config_error) {
         run_herd({"bench", "propagation", "--from", "Alpha", "--to", "Nobody", "--config", config_}, dir_.path());
     EXPECT_EQ(result.status, 2);
     EXPECT_TRUE(contains(result.err, "no member named 'Nobody'")) << result.err;
+}
+
+// The CPUs this test may run on (the probe needs two: a waker's and a sleeper's).
+int cpus_allowed() {
+    cpu_set_t allowed;
+    CPU_ZERO(&allowed);
+    return ::sched_getaffinity(0, sizeof allowed, &allowed) == 0 ? CPU_COUNT(&allowed) : 0;
+}
+
+TEST_F(cli_test, bench_wakeup_times_wake_ups_back_to_back_and_after_the_other_cpu_idled) {
+    const auto started = std::chrono::steady_clock::now();
+    const auto result = run_herd({"bench", "wakeup", "--rounds", "10", "--idle-us", "30000"}, dir_.path(), "", 30s);
+    const auto took = std::chrono::steady_clock::now() - started;
+    if (cpus_allowed() < 2) {
+        EXPECT_EQ(result.status, 1);
+        EXPECT_TRUE(contains(result.err, "needs two CPUs")) << result.err;
+        return;
+    }
+    ASSERT_EQ(result.status, 0) << result.err;
+    const auto json = boost::json::parse(result.out).as_object();
+    EXPECT_EQ(json.at("mode").as_string(), "wakeup");
+    EXPECT_EQ(json.at("rounds").as_int64(), 10);
+    EXPECT_EQ(json.at("idle_us").as_int64(), 30000);
+    for (const std::string prefix : {"", "back_to_back_"}) {
+        const double p50 = json.at(prefix + "p50_us").as_double();
+        EXPECT_GT(p50, 0.0) << prefix;
+        EXPECT_LE(p50, json.at(prefix + "p99_us").as_double()) << prefix;
+        EXPECT_LE(json.at(prefix + "p99_us").as_double(), json.at(prefix + "max_us").as_double()) << prefix;
+    }
+    // Each of the second ten waited 30 ms first, and no sample counts that wait.
+    EXPECT_GE(took, 300ms);
+    EXPECT_LT(json.at("p50_us").as_double(), 30'000.0);
+}
+
+TEST_F(cli_test, bench_wakeup_on_one_cpu_says_it_needs_two) {
+    // taskset (util-linux) confines it to one CPU, as a one-CPU machine would.
+    herd_process probe({"-c", "0", HERD_BINARY, "bench", "wakeup", "--rounds", "10"}, dir_.path(), "taskset",
+                       "/dev/null", "/usr/bin/taskset");
+    EXPECT_EQ(probe.wait(20s), std::optional<int>(1));
+    EXPECT_TRUE(contains(probe.err(), "herd: bench wakeup: needs two CPUs to run on")) << probe.err();
+    EXPECT_TRUE(probe.out().empty()) << probe.out();
 }
 
 TEST_F(cli_test, bench_load_keeps_commands_in_flight_and_reports_every_answer) {
