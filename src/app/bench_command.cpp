@@ -11,7 +11,7 @@
 namespace herd::app {
 
 bench_command::bench_command(CLI::App& app, std::string& config_path) : config_path_(config_path) {
-    auto* bench = app.add_subcommand("bench", "Measure a running herd (or an echo server, or Redis)");
+    auto* bench = app.add_subcommand("bench", "Measure a running herd (or an echo server, or Redis), or this machine's wake-ups");
     bench->require_subcommand(1);
 
     propagation_command_ = bench->add_subcommand(
@@ -25,14 +25,14 @@ bench_command::bench_command(CLI::App& app, std::string& config_path) : config_p
     p->add_option("--config,-c", config_path, "The herd's config file")->capture_default_str();
 
     wakeup_command_ = bench->add_subcommand(
-        "wakeup", "Time how long this machine takes to wake a thread on another CPU, at once and after it idled");
+        "wakeup", "Time how long this machine takes to wake a thread on another CPU, back to back and after it idled");
     auto* w = wakeup_command_;
     w->add_option("--rounds", wakeup_.rounds, "Wake-ups of each kind")
         ->capture_default_str()
-        ->check(CLI::Range(1, 1'000'000));
+        ->check(CLI::Range(1, 100'000));
     w->add_option("--idle-us", wakeup_idle_us_, "How long the other CPU is left idle before each of the second kind")
         ->capture_default_str()
-        ->check(CLI::Range(0, 1'000'000));
+        ->check(CLI::Range(1, 100'000));
 
     auto* l = bench->add_subcommand(
         "load", "Send IAMAT, WHATSAT or Redis GEOADD commands over N connections, K in flight on each");

@@ -1,10 +1,12 @@
 #include "bench/wakeup.hpp"
 
-#include <atomic>
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -20,28 +22,40 @@ namespace {
 
 using steady = std::chrono::steady_clock;
 
-// A blocking eventfd: post() wakes the thread in take().
+[[noreturn]] void fail(const char* what, int error) {
+    std::fprintf(stderr, "herd: bench wakeup: %s: %s\n", what, std::strerror(error));
+    std::_Exit(1); // both threads: the other may be blocked for good
+}
+
+// A blocking eventfd that carries one non-zero value at a time: post(v) wakes the thread in
+// take(), which returns v. Any failure but EINTR ends the process, saying so (a probe that
+// went on would hang or report nonsense).
 class doorbell {
 public:
-    doorbell() : fd_(::eventfd(0, EFD_CLOEXEC)) {}
-    ~doorbell() {
-        if (fd_ >= 0) {
-            ::close(fd_);
+    doorbell() : fd_(::eventfd(0, EFD_CLOEXEC)) {
+        if (fd_ < 0) {
+            fail("cannot make an eventfd", errno);
         }
     }
+    ~doorbell() { ::close(fd_); }
     doorbell(const doorbell&) = delete;
     doorbell& operator=(const doorbell&) = delete;
 
-    bool ok() const { return fd_ >= 0; }
-    void post() const {
-        const std::uint64_t one = 1;
-        while (::write(fd_, &one, sizeof one) < 0 && errno == EINTR) {
+    void post(std::uint64_t value) const {
+        while (::write(fd_, &value, sizeof value) != static_cast<ssize_t>(sizeof value)) {
+            if (errno != EINTR) {
+                fail("eventfd write", errno);
+            }
         }
     }
-    void take() const {
-        std::uint64_t count = 0;
-        while (::read(fd_, &count, sizeof count) < 0 && errno == EINTR) {
+    std::uint64_t take() const {
+        std::uint64_t value = 0;
+        while (::read(fd_, &value, sizeof value) != static_cast<ssize_t>(sizeof value)) {
+            if (errno != EINTR) {
+                fail("eventfd read", errno);
+            }
         }
+        return value;
     }
 
 private:
@@ -53,7 +67,7 @@ bool two_cpus(int& first, int& second) {
     cpu_set_t allowed;
     CPU_ZERO(&allowed);
     if (::sched_getaffinity(0, sizeof allowed, &allowed) != 0) {
-        return false;
+        fail("cannot read the CPUs it may run on", errno);
     }
     first = -1;
     for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
@@ -69,12 +83,18 @@ bool two_cpus(int& first, int& second) {
     return false;
 }
 
+// Pins the calling thread to `cpu`; ends the process when it cannot (both threads on one CPU
+// would time a context switch, not a wake-up on another CPU).
 void pin_to(int cpu) {
     cpu_set_t one;
     CPU_ZERO(&one);
     CPU_SET(cpu, &one);
-    ::pthread_setaffinity_np(::pthread_self(), sizeof one, &one);
+    if (const int error = ::pthread_setaffinity_np(::pthread_self(), sizeof one, &one); error != 0) {
+        fail("cannot pin a thread to a CPU", error);
+    }
 }
+
+std::uint64_t now_ns() { return static_cast<std::uint64_t>(steady::now().time_since_epoch().count()); }
 
 } // namespace
 
@@ -85,39 +105,44 @@ int measure_wakeup(const wakeup_options& options) {
         std::fprintf(stderr, "herd: bench wakeup: needs two CPUs to run on\n");
         return 1;
     }
-    const doorbell go;
-    const doorbell back;
-    if (!go.ok() || !back.ok()) {
-        std::fprintf(stderr, "herd: bench wakeup: cannot make an eventfd: %s\n", std::strerror(errno));
+    const doorbell go;   // carries the time the waker rang
+    const doorbell back; // the sleeper has its sample, or is ready to start
+    const std::size_t wakeups = 2 * options.rounds;
+    std::vector<std::chrono::nanoseconds> samples(wakeups);
+    pin_to(waker_cpu);
+    try {
+        std::thread sleeper([&] {
+            pin_to(sleeper_cpu);
+            back.post(1); // pinned and about to block: the first sample is a wake-up too
+            for (std::chrono::nanoseconds& sample : samples) {
+                const std::uint64_t rung = go.take();
+                sample = std::chrono::nanoseconds(now_ns() - rung);
+                back.post(1);
+            }
+        });
+        back.take();
+        const std::size_t progress_every = std::max<std::size_t>(1, wakeups / 10);
+        for (std::size_t i = 0; i < wakeups; ++i) {
+            if (i >= options.rounds) {
+                std::this_thread::sleep_for(options.idle); // the second half: each after idle
+            }
+            go.post(now_ns());
+            back.take(); // the sleeper has its sample: it blocks again next
+            if ((i + 1) % progress_every == 0) {
+                std::fprintf(stderr, "wakeup: %zu/%zu\n", i + 1, wakeups);
+            }
+        }
+        sleeper.join();
+    } catch (const std::system_error& error) { // the sleeper's thread could not start
+        std::fprintf(stderr, "herd: bench wakeup: %s\n", error.what());
         return 1;
     }
-    const std::size_t wakeups = 2 * options.rounds;
-    std::atomic<steady::rep> posted_at{0}; // when the waker rang, for the sleeper to subtract
-    std::vector<steady::duration> samples(wakeups);
-    std::thread sleeper([&] {
-        pin_to(sleeper_cpu);
-        for (steady::duration& sample : samples) {
-            go.take();
-            sample = steady::now().time_since_epoch() - steady::duration(posted_at.load());
-            back.post();
-        }
-    });
-    pin_to(waker_cpu);
-    for (std::size_t i = 0; i < wakeups; ++i) {
-        if (i >= options.rounds) {
-            std::this_thread::sleep_for(options.idle); // the second half: each after idle
-        }
-        posted_at.store(steady::now().time_since_epoch().count());
-        go.post();
-        back.take(); // the sleeper has its sample: it blocks again next
-    }
-    sleeper.join();
     latency_stats back_to_back;
     latency_stats after_idle;
     for (std::size_t i = 0; i < wakeups; ++i) {
         (i < options.rounds ? back_to_back : after_idle).add(samples[i]);
     }
-    std::printf("{\"mode\":\"wakeup\",\"rounds\":%zu,\"idle_us\":%lld,\"cpus\":\"%d,%d\",%s,%s}\n", options.rounds,
+    std::printf("{\"mode\":\"wakeup\",\"rounds\":%zu,\"idle_us\":%lld,\"cpus\":[%d,%d],%s,%s}\n", options.rounds,
                 static_cast<long long>(options.idle.count()), waker_cpu, sleeper_cpu, after_idle.json_fields().c_str(),
                 back_to_back.json_fields("back_to_back_").c_str());
     std::fflush(stdout);

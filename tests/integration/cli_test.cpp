@@ -336,18 +336,27 @@ TEST_F(cli_test, bench_propagation_to_an_unknown_member_is_a_config_error) {
     EXPECT_TRUE(contains(result.err, "no member named 'Nobody'")) << result.err;
 }
 
-// The CPUs this test may run on (the probe needs two: a waker's and a sleeper's).
-int cpus_allowed() {
+// The CPUs this test may run on, in order (the probe needs two: a waker's and a sleeper's).
+std::vector<int> cpus_allowed() {
     cpu_set_t allowed;
     CPU_ZERO(&allowed);
-    return ::sched_getaffinity(0, sizeof allowed, &allowed) == 0 ? CPU_COUNT(&allowed) : 0;
+    std::vector<int> cpus;
+    if (::sched_getaffinity(0, sizeof allowed, &allowed) == 0) {
+        for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+            if (CPU_ISSET(cpu, &allowed)) {
+                cpus.push_back(cpu);
+            }
+        }
+    }
+    return cpus;
 }
 
 TEST_F(cli_test, bench_wakeup_times_wake_ups_back_to_back_and_after_the_other_cpu_idled) {
     const auto started = std::chrono::steady_clock::now();
     const auto result = run_herd({"bench", "wakeup", "--rounds", "10", "--idle-us", "30000"}, dir_.path(), "", 30s);
     const auto took = std::chrono::steady_clock::now() - started;
-    if (cpus_allowed() < 2) {
+    const std::vector<int> cpus = cpus_allowed();
+    if (cpus.size() < 2) {
         EXPECT_EQ(result.status, 1);
         EXPECT_TRUE(contains(result.err, "needs two CPUs")) << result.err;
         return;
@@ -357,6 +366,7 @@ TEST_F(cli_test, bench_wakeup_times_wake_ups_back_to_back_and_after_the_other_cp
     EXPECT_EQ(json.at("mode").as_string(), "wakeup");
     EXPECT_EQ(json.at("rounds").as_int64(), 10);
     EXPECT_EQ(json.at("idle_us").as_int64(), 30000);
+    EXPECT_EQ(json.at("cpus"), (boost::json::array{cpus[0], cpus[1]})); // the first two it may use
     for (const std::string prefix : {"", "back_to_back_"}) {
         const double p50 = json.at(prefix + "p50_us").as_double();
         EXPECT_GT(p50, 0.0) << prefix;
@@ -366,15 +376,32 @@ TEST_F(cli_test, bench_wakeup_times_wake_ups_back_to_back_and_after_the_other_cp
     // Each of the second ten waited 30 ms first, and no sample counts that wait.
     EXPECT_GE(took, 300ms);
     EXPECT_LT(json.at("p50_us").as_double(), 30'000.0);
+    EXPECT_TRUE(contains(result.err, "wakeup: 20/20")) << result.err;
 }
 
 TEST_F(cli_test, bench_wakeup_on_one_cpu_says_it_needs_two) {
     // taskset (util-linux) confines it to one CPU, as a one-CPU machine would.
-    herd_process probe({"-c", "0", HERD_BINARY, "bench", "wakeup", "--rounds", "10"}, dir_.path(), "taskset",
-                       "/dev/null", "/usr/bin/taskset");
+    const std::vector<int> cpus = cpus_allowed();
+    ASSERT_FALSE(cpus.empty());
+    herd_process probe({"-c", std::to_string(cpus[0]), HERD_BINARY, "bench", "wakeup", "--rounds", "10"}, dir_.path(),
+                       "taskset", "/dev/null", "/usr/bin/taskset");
     EXPECT_EQ(probe.wait(20s), std::optional<int>(1));
     EXPECT_TRUE(contains(probe.err(), "herd: bench wakeup: needs two CPUs to run on")) << probe.err();
     EXPECT_TRUE(probe.out().empty()) << probe.out();
+}
+
+TEST_F(cli_test, bench_wakeup_refuses_rounds_or_idle_out_of_range) {
+    for (const std::vector<std::string>& args : {std::vector<std::string>{"--rounds", "0"},
+                                                 {"--rounds", "100001"},
+                                                 {"--idle-us", "0"},
+                                                 {"--idle-us", "100001"}}) {
+        std::vector<std::string> command{"bench", "wakeup"};
+        command.insert(command.end(), args.begin(), args.end());
+        const auto result = run_herd(command, dir_.path());
+        EXPECT_EQ(result.status, 2) << args[0] << " " << args[1];
+        EXPECT_TRUE(contains(result.err, args[0])) << result.err;
+        EXPECT_TRUE(result.out.empty()) << result.out;
+    }
 }
 
 TEST_F(cli_test, bench_load_keeps_commands_in_flight_and_reports_every_answer) {
