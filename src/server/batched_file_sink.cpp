@@ -64,7 +64,7 @@ bool batched_file_sink::admit_locked(std::string_view logger_name) {
 }
 
 std::string& batched_file_sink::open_block_locked() {
-    if (pending_.empty() || pending_.back().size() >= limits_.batch_bytes) {
+    if (pending_.empty() || pending_.back().size() >= limits_.block_bytes) {
         if (spare_.empty()) {
             pending_.emplace_back().reserve(block_reserve());
         } else {
@@ -120,7 +120,7 @@ bool batched_file_sink::hand_off_locked() {
         return false;
     }
     for (std::string& block : handoff_) { // emptied by the writer, or freed
-        if (spare_.size() < limits_.spare_blocks && block.capacity() >= limits_.batch_bytes) {
+        if (spare_.size() < limits_.spare_blocks && block.capacity() >= limits_.block_bytes) {
             spare_.push_back(std::move(block));
         }
     }

@@ -23,7 +23,7 @@ namespace herd::server {
 // mutex ping-pong), or when `interval` passes, or on flush(). When the file cannot keep up and
 // `max_pending_bytes` already wait, new entries are dropped and counted, and the log says how
 // many, rather than make the caller wait or grow without bound. Entries wait in blocks of
-// about `batch_bytes`, which the writer empties and callers reuse: a burst that outruns the
+// about `block_bytes`, which the writer empties and callers reuse: a burst that outruns the
 // writer adds blocks rather than copy a growing buffer, and a busy log does not keep taking
 // fresh memory (and its page faults). Entries a failed write loses (a full disk) are counted
 // too, and noted in the file once it takes writes again. A file's written pages do not pile
@@ -33,7 +33,8 @@ class batched_file_sink final : public spdlog::sinks::base_sink<std::mutex> {
 public:
     struct settings {
         std::chrono::milliseconds interval{50};
-        std::size_t batch_bytes = 64 * 1024;
+        std::size_t batch_bytes = 256 * 1024; // handed to the writer once this much waits
+        std::size_t block_bytes = 64 * 1024;  // entries wait in blocks of about this much
         std::size_t max_pending_bytes = 16 * 1024 * 1024;
         std::size_t trim_step = 4 * 1024 * 1024; // see appended_file_trimmer; 0: never trim
         std::size_t spare_blocks = 8;              // emptied blocks kept for reuse, at most
@@ -71,7 +72,7 @@ public:
 
     // The memory its blocks hold for entries waiting and for reuse (not while they are being
     // written): once a backlog is written, at most twice `spare_blocks` blocks (the spare ones
-    // and those of the last batch written) of 1.25 to 2.5 x `batch_bytes`, whatever the
+    // and those of the last batch written) of 1.25 to 2.5 x `block_bytes`, whatever the
     // backlog was.
     std::size_t held_bytes();
 
@@ -119,12 +120,12 @@ private:
     // With mutex_ held: the sink's own entry `text`, after the entries waiting.
     void note_locked(spdlog::level::level_enum level, std::string_view text);
     // With mutex_ held: the block the next entry goes into: the last one waiting, unless there
-    // is none or it holds `batch_bytes` already; then a spare one, or a new one of
+    // is none or it holds `block_bytes` already; then a spare one, or a new one of
     // block_reserve() bytes.
     std::string& open_block_locked();
-    // What a new block reserves: a batch and a quarter, so the entry that fills it seldom has
+    // What a new block reserves: a block and a quarter, so the entry that fills it seldom has
     // to grow it.
-    std::size_t block_reserve() const { return limits_.batch_bytes + limits_.batch_bytes / 4; }
+    std::size_t block_reserve() const { return limits_.block_bytes + limits_.block_bytes / 4; }
     // With mutex_ held, after an entry: hands a full batch to the writer.
     void entry_appended_locked();
     // With mutex_ held: moves the blocks waiting (and a note of entries dropped) into handoff_

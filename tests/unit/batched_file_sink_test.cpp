@@ -183,10 +183,23 @@ TEST_F(sink_test, appends_to_an_existing_file) {
     }
     EXPECT_EQ(read_file(path), "earlier\nUnit info later\n");
 }
+TEST_F(sink_test, a_batch_of_many_blocks_goes_to_the_writer_only_once_the_batch_is_full) {
+    const auto log = logger({.interval = never, .batch_bytes = 1000, .block_bytes = 100});
+    for (int i = 0; i < 30; ++i) {
+        log->info("entry {:02}", i); // 30 x 20 bytes: six blocks, not a batch
+    }
+    std::this_thread::sleep_for(100ms);
+    EXPECT_EQ(read_file(path), ""); // a full block is not a full batch: one wake-up per batch
+    for (int i = 30; i < 60; ++i) {
+        log->info("entry {:02}", i); // past the batch size
+    }
+    EXPECT_NE(read_when_written(path, "entry 40").find("entry 40"), std::string::npos);
+}
+
 
 // A file that refuses writes (a full disk; here a file size limit) loses entries. Once it takes
 // writes again, the sink ends the line a failed write cut short and says how many were lost.
-// The same whether the entries wait in one block or in many (`batch_bytes`). `log` writes `path`
+// The same whether the entries wait in one block or in many (`block_bytes`). `log` writes `path`
 // alone, with the interval `never` and the pattern "%n %l %v".
 void check_entries_a_failed_write_lost_are_counted(const std::string& path,
                                                    const std::shared_ptr<spdlog::logger>& log) {
@@ -240,7 +253,8 @@ TEST_F(sink_test, entries_a_failed_write_lost_are_counted_in_the_file_once_it_ta
 
 TEST_F(sink_test, entries_a_failed_write_lost_in_many_blocks_are_counted_alike) {
     // A block every five or six entries, each handed over as it fills.
-    check_entries_a_failed_write_lost_are_counted(path, logger({.interval = never, .batch_bytes = 100}));
+    check_entries_a_failed_write_lost_are_counted(path,
+                                                  logger({.interval = never, .batch_bytes = 100, .block_bytes = 100}));
 }
 
 // Reads what `fd` holds until `marker` arrives or five seconds pass.
@@ -376,7 +390,7 @@ TEST(batched_sink_descriptor, once_a_stalled_reader_catches_up_entries_are_kept_
 // in order; once written, only the spare blocks are kept; and blocks reused after it carry no
 // leftovers of what they held.
 TEST(batched_sink_descriptor, a_backlog_of_many_blocks_is_written_whole_and_in_order) {
-    sink_on_small_pipe pipe({.interval = never, .batch_bytes = 100, .spare_blocks = 2});
+    sink_on_small_pipe pipe({.interval = never, .batch_bytes = 100, .block_bytes = 100, .spare_blocks = 2});
     auto sink = std::move(pipe.sink);
     std::string expected;
     const auto log_entries = [&](int first, int last) {
@@ -400,7 +414,7 @@ TEST(batched_sink_descriptor, a_backlog_of_many_blocks_is_written_whole_and_in_o
     }
     EXPECT_EQ(seen_bytes(), expected.size()) << "the backlog was not written";
     // Twice spare_blocks (the spare ones and those of the last batch written), each at most
-    // 2.5 x batch_bytes (an entry that passed the batch size may have grown its block).
+    // 2.5 x block_bytes (an entry that passed the block size may have grown its block).
     const std::size_t spare_bound = 2 * 2 * 250;
     while (sink->held_bytes() > spare_bound && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(5ms); // the writer frees what it wrote after write() returns
