@@ -222,7 +222,7 @@ void batched_file_sink::write_handoff() {
             }
         }
         if (block.capacity() > kept_capacity) {
-            std::string().swap(block); // grown by an entry far past the batch size: not kept
+            std::string().swap(block); // grown by an entry far past the block size: not kept
         } else {
             block.clear();
         }

@@ -31,6 +31,8 @@ namespace herd::server {
 // waiting. Thread-safe.
 class batched_file_sink final : public spdlog::sinks::base_sink<std::mutex> {
 public:
+    // Meant with 0 < block_bytes <= batch_bytes, and spare_blocks at least the blocks of a
+    // batch (batch_bytes / block_bytes), else each batch takes some blocks afresh.
     struct settings {
         std::chrono::milliseconds interval{50};
         std::size_t batch_bytes = 256 * 1024; // handed to the writer once this much waits
@@ -58,9 +60,9 @@ public:
     // keeps writing that. Does nothing for a sink made from a descriptor. Does not wait.
     void reopen();
 
-    // Appends one entry that `write(std::string& batch)` appends itself, a whole line with its
-    // LF, straight into the batch, under the limits of any other entry: the path for entries
-    // too frequent to go through a spdlog message and formatter (client traffic).
+    // Appends one entry that `write(std::string& block)` appends itself, a whole line with its
+    // LF, straight into the block it waits in, under the limits of any other entry: the path
+    // for entries too frequent to go through a spdlog message and formatter (client traffic).
     // `logger_name` names the log in a note of dropped entries. `write` runs under the sink's
     // lock, so it must not log; if it throws, what it appended is taken back and the exception
     // passes on.

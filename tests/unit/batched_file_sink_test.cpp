@@ -20,6 +20,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <spdlog/logger.h>
 
@@ -183,17 +184,47 @@ TEST_F(sink_test, appends_to_an_existing_file) {
     }
     EXPECT_EQ(read_file(path), "earlier\nUnit info later\n");
 }
+
 TEST_F(sink_test, a_batch_of_many_blocks_goes_to_the_writer_only_once_the_batch_is_full) {
     const auto log = logger({.interval = never, .batch_bytes = 1000, .block_bytes = 100});
+    std::string expected;
     for (int i = 0; i < 30; ++i) {
-        log->info("entry {:02}", i); // 30 x 20 bytes: six blocks, not a batch
+        log->info("entry {:02}", i); // 30 x 19 bytes: five blocks, not a batch
+        expected += fmt::format("Unit info entry {:02}\n", i);
     }
     std::this_thread::sleep_for(100ms);
-    EXPECT_EQ(read_file(path), ""); // a full block is not a full batch: one wake-up per batch
-    for (int i = 30; i < 60; ++i) {
-        log->info("entry {:02}", i); // past the batch size
+    EXPECT_EQ(read_file(path), ""); // a full block is not a full batch
+    for (int i = 30; i < 53; ++i) {
+        log->info("entry {:02}", i); // the 53rd passes the batch size
+        expected += fmt::format("Unit info entry {:02}\n", i);
     }
-    EXPECT_NE(read_when_written(path, "entry 40").find("entry 40"), std::string::npos);
+    EXPECT_EQ(read_when_written(path, "entry 52"), expected); // its blocks whole and in order
+}
+
+// The blocks of a batch the writer has written are the next batch's: a busy log does not keep
+// taking fresh memory.
+TEST_F(sink_test, the_blocks_of_a_written_batch_are_reused_for_the_next) {
+    auto sink = std::make_shared<batched_file_sink>(
+        path, batched_file_sink::settings{.interval = never, .batch_bytes = 1000, .block_bytes = 100});
+    spdlog::logger log("Unit", sink);
+    log.set_pattern("%n %l %v");
+    for (int i = 0; i < 106; ++i) {
+        log.info("entry {:03}", i); // 20 bytes each: a batch of ten blocks at the 50th, another at the 100th
+    }
+    read_when_written(path, "entry 099");
+    for (int i = 106; i < 109; ++i) {
+        log.info("entry {:03}", i); // into blocks of the first batch, not new ones
+    }
+    // Once the writer has the second batch written: eight of its blocks kept for reuse, and the
+    // first batch's eight as spares (two of them now taking entries), each a block's reserve of
+    // 125 bytes. Blocks not reused would leave little more than the second batch's (1,125
+    // bytes, when reuse took only blocks of a batch's size).
+    const std::size_t reused = 16 * 125;
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (sink->held_bytes() < reused && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(5ms);
+    }
+    EXPECT_GE(sink->held_bytes(), reused);
 }
 
 
