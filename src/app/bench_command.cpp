@@ -11,7 +11,8 @@
 namespace herd::app {
 
 bench_command::bench_command(CLI::App& app, std::string& config_path) : config_path_(config_path) {
-    auto* bench = app.add_subcommand("bench", "Measure a running herd (or an echo server, or Redis), or this machine's wake-ups");
+    auto* bench =
+        app.add_subcommand("bench", "Measure a running herd (or an echo server, or Redis), or this machine's wake-ups");
     bench->require_subcommand(1);
 
     propagation_command_ = bench->add_subcommand(

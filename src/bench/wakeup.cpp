@@ -1,11 +1,13 @@
 #include "bench/wakeup.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <system_error>
 #include <thread>
 #include <vector>
@@ -62,25 +64,21 @@ private:
     int fd_;
 };
 
-// The first two CPUs this process may run on; false when it may run on fewer.
-bool two_cpus(int& first, int& second) {
+// The first two CPUs this process may run on; nothing when it may run on fewer.
+std::optional<std::array<int, 2>> two_cpus() {
     cpu_set_t allowed;
     CPU_ZERO(&allowed);
     if (::sched_getaffinity(0, sizeof allowed, &allowed) != 0) {
         fail("cannot read the CPUs it may run on", errno);
     }
-    first = -1;
-    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    std::array<int, 2> cpus{};
+    std::size_t found = 0;
+    for (int cpu = 0; cpu < CPU_SETSIZE && found < cpus.size(); ++cpu) {
         if (CPU_ISSET(cpu, &allowed)) {
-            if (first < 0) {
-                first = cpu;
-            } else {
-                second = cpu;
-                return true;
-            }
+            cpus[found++] = cpu;
         }
     }
-    return false;
+    return found == cpus.size() ? std::optional(cpus) : std::nullopt;
 }
 
 // Pins the calling thread to `cpu`; ends the process when it cannot (both threads on one CPU
@@ -99,12 +97,12 @@ std::uint64_t now_ns() { return static_cast<std::uint64_t>(steady::now().time_si
 } // namespace
 
 int measure_wakeup(const wakeup_options& options) {
-    int waker_cpu = 0;
-    int sleeper_cpu = 0;
-    if (!two_cpus(waker_cpu, sleeper_cpu)) {
+    const auto cpus = two_cpus();
+    if (!cpus) {
         std::fprintf(stderr, "herd: bench wakeup: needs two CPUs to run on\n");
         return 1;
     }
+    const auto [waker_cpu, sleeper_cpu] = *cpus;
     const doorbell go;   // carries the time the waker rang
     const doorbell back; // the sleeper has its sample, or is ready to start
     const std::size_t wakeups = 2 * options.rounds;

@@ -227,7 +227,6 @@ TEST_F(sink_test, the_blocks_of_a_written_batch_are_reused_for_the_next) {
     EXPECT_GE(sink->held_bytes(), reused);
 }
 
-
 // A file that refuses writes (a full disk; here a file size limit) loses entries. Once it takes
 // writes again, the sink ends the line a failed write cut short and says how many were lost.
 // The same whether the entries wait in one block or in many (`block_bytes`). `log` writes `path`
