@@ -17,18 +17,18 @@
 
 namespace herd::server {
 
-// A log file written in batches: an entry is formatted into memory on the caller's thread,
-// and a writer thread appends whole batches. A batch goes to the writer as soon as
-// `batch_bytes` wait (handed over without a lock the writer holds: one wake-up per batch, no
-// mutex ping-pong), or when `interval` passes, or on flush(). When the file cannot keep up and
-// `max_pending_bytes` already wait, new entries are dropped and counted, and the log says how
-// many, rather than make the caller wait or grow without bound. Entries wait in blocks of
-// about `block_bytes`, which the writer empties and callers reuse: a burst that outruns the
-// writer adds blocks rather than copy a growing buffer, and a busy log does not keep taking
-// fresh memory (and its page faults). Entries a failed write loses (a full disk) are counted
-// too, and noted in the file once it takes writes again. A file's written pages do not pile
-// up in the page cache (`appended_file_trimmer`). Destroying the sink writes everything still
-// waiting. Thread-safe.
+// A log file written in batches: an entry is formatted into memory on the caller's thread, and a
+// writer thread appends whole batches. A batch goes to the writer as soon as `batch_bytes` wait
+// (handed over without a lock the writer holds: one wake-up per batch, no mutex ping-pong), or
+// when `interval` passes, or on flush(). When the file cannot keep up and `max_pending_bytes`
+// already wait besides the batch being written, new entries are dropped and counted, and the log
+// says how many, rather than make the caller wait or grow without bound. Entries wait in blocks
+// of about `block_bytes`, which the writer empties and callers reuse: a burst that outruns the
+// writer adds blocks rather than copy a growing buffer, and a busy log does not keep taking fresh
+// memory (and its page faults). Entries a failed write loses (a full disk) are counted too, and
+// noted in the file once it takes writes again. A file's written pages do not pile up in the page
+// cache (`appended_file_trimmer`). Destroying the sink writes everything still waiting.
+// Thread-safe.
 class batched_file_sink final : public spdlog::sinks::base_sink<std::mutex> {
 public:
     // Meant with 0 < block_bytes <= batch_bytes, and spare_blocks at least the blocks of a
