@@ -287,7 +287,8 @@ asio::awaitable<void> peer_hub::accept_handshake(tcp::socket socket, std::string
                                                  steady::time_point deadline, handshake_slot slot) {
     const auto time_left = [&] { return deadline - steady::now(); };
     const auto refuse = [&](const std::string& why, std::string_view what) -> asio::awaitable<void> {
-        log_.warn("peer handshake refused: {}: {}", why, server::escape_for_log(what.substr(0, 200)));
+        // `why` may quote the stranger's fields: escaped like the line itself.
+        log_.warn("peer handshake refused: {}: {}", server::escaped{why}, server::escaped{what.substr(0, 200)});
         co_await with_deadline(write_all(socket, format_refused(why)), time_left());
     };
     const message greeting = parse_message(hello_line);

@@ -307,6 +307,21 @@ TEST_F(peer_link_test, a_refusal_s_reason_is_logged_escaped) {
     EXPECT_EQ(log.find('\x1b'), std::string::npos);
 }
 
+TEST_F(peer_link_test, a_stranger_s_fields_quoted_in_a_refusal_are_logged_escaped) {
+    // The version, `from` and `to` fields are quoted in the reason; the field splitter keeps
+    // out CR, LF and tab, but not the bytes that drive a terminal.
+    std::string answer;
+    const auto link = link_as("HERD \x1b[2K\xff HELLO \x1b]0;x\x07 Zed n\n", answer);
+    EXPECT_EQ(answer.rfind("HERD 3 REFUSED unsupported version \x1b[2K\xff", 0), 0u) << answer;
+    EXPECT_TRUE(wait_until([&] { return herd_.log("Zed").find("unsupported version") != std::string::npos; }, 10s));
+    const std::string log = herd_.log("Zed");
+    EXPECT_NE(log.find(R"(peer handshake refused: unsupported version \x1b[2K\xff (this member speaks 3): HERD)"),
+              std::string::npos)
+        << log;
+    EXPECT_EQ(log.find('\x1b'), std::string::npos);
+    EXPECT_EQ(log.find('\xff'), std::string::npos);
+}
+
 struct refusal_case {
     std::string hello;
     std::string reason;
