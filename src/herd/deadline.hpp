@@ -1,12 +1,12 @@
 #pragma once
 
 #include <chrono>
+#include <exception>
 #include <optional>
-#include <variant>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -14,18 +14,26 @@
 namespace herd::peer {
 
 // Awaits `operation`, cancelling it when `timeout` passes first. Returns its result, or
-// nothing on timeout. `operation` should report errors as values (as_tuple), not throw.
+// nothing on timeout. When `operation` throws, the exception passes on at once (not a wait for
+// the timeout and a report of one).
 template <typename T>
 boost::asio::awaitable<std::optional<T>> with_deadline(boost::asio::awaitable<T> operation,
                                                        std::chrono::steady_clock::duration timeout) {
-    using namespace boost::asio::experimental::awaitable_operators;
-    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, timeout);
-    auto result = co_await (std::move(operation) ||
-                            timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable)));
-    if (result.index() == 0) {
-        co_return std::get<0>(std::move(result));
+    namespace asio = boost::asio;
+    const auto executor = co_await asio::this_coro::executor;
+    asio::steady_timer timer(executor, timeout);
+    auto [order, failure, result, timer_error] =
+        co_await asio::experimental::make_parallel_group(asio::co_spawn(executor, std::move(operation), asio::deferred),
+                                                         timer.async_wait(asio::deferred))
+            .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
+    (void)timer_error;
+    if (order[0] != 0) {
+        co_return std::nullopt; // the timer: the operation was cancelled
     }
-    co_return std::nullopt;
+    if (failure) {
+        std::rethrow_exception(failure);
+    }
+    co_return std::move(result);
 }
 
 } // namespace herd::peer
