@@ -437,6 +437,45 @@ TEST_F(peer_link_test, a_second_digest_ends_the_link) {
     EXPECT_TRUE(wait_until([&] { return herd_.log("Zed").find("link with Alpha down: a second DIGEST") != std::string::npos; }, 5s));
 }
 
+TEST_F(peer_link_test, a_malformed_digest_ends_the_link_and_nothing_after_it_is_kept) {
+    const auto link = welcomed_link();
+    link->send("DIGEST 00ff\nAT Alpha +0.500000000 after.digest +1+1 1700000001\n");
+    std::string rest;
+    EXPECT_TRUE(link->read_to_eof(rest, 5s));
+    EXPECT_EQ(herd_.kept("Zed", "after.digest"), "? WHATSAT after.digest 0 0");
+    EXPECT_TRUE(wait_until([&] { return herd_.log("Zed").find("link with Alpha down: malformed digest") != std::string::npos; }, 5s));
+}
+
+// A neighbour that restarts dials again before its old link has timed out: the new link takes
+// over at once, and the old one is closed.
+TEST_F(peer_link_test, a_new_link_from_a_neighbour_replaces_its_old_one) {
+    const auto old_link = welcomed_link();
+    const auto new_link = welcomed_link();
+    const auto started = std::chrono::steady_clock::now();
+    std::string rest;
+    EXPECT_TRUE(old_link->read_to_eof(rest, 5s));
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 500ms); // not the 600 ms link timeout
+    EXPECT_TRUE(wait_until([&] { return herd_.log("Zed").find("link with Alpha down: replaced by a new link") != std::string::npos; }, 5s));
+    const std::string update = "AT Alpha +0.500000000 on.new.link +1+1 1700000001";
+    new_link->send(update + "\n");
+    EXPECT_TRUE(herd_.wait_for("Zed", "on.new.link", update));
+}
+
+// Zed dials Zulu; an answer that does not come from Zulu is not answered with a proof.
+TEST_F(peer_link_test, a_challenge_in_another_member_s_name_is_not_answered) {
+    const scripted_server zulu(herd_.port("Zulu"), 0ms,
+                               "HERD 3 CHALLENGE Mallory 0123456789abcdef0123456789abcdef "
+                               "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n");
+    ASSERT_TRUE(zulu.listening());
+    EXPECT_TRUE(wait_until(
+        [&] {
+            return herd_.log("Zed").find("link with Zulu: handshake failed: unexpected answer HERD 3 CHALLENGE Mallory") !=
+                std::string::npos;
+        },
+        10s))
+        << herd_.log("Zed");
+}
+
 // Updates that arrive together are handled one by one in order: each before a line that ends
 // the link is kept, none after it.
 TEST_F(peer_link_test, updates_sent_together_are_kept_up_to_a_line_that_ends_the_link) {
@@ -450,6 +489,27 @@ TEST_F(peer_link_test, updates_sent_together_are_kept_up_to_a_line_that_ends_the
     EXPECT_EQ(herd_.kept("Zed", "together.1"), first);
     EXPECT_EQ(herd_.kept("Zed", "together.2"), second);
     EXPECT_EQ(herd_.kept("Zed", "together.3"), "? WHATSAT together.3 0 0");
+}
+
+// A HELLO opens a handshake slot for limits.peer_connect_timeout_ms at most: a dialer that
+// never shows its proof loses the connection then.
+class handshake_deadline_test : public peer_link_test {
+protected:
+    handshake_deadline_test() : peer_link_test("[limits]\npeer_connect_timeout_ms = 300\n") {}
+};
+
+TEST_F(handshake_deadline_test, a_dialer_that_shows_no_proof_in_time_is_dropped) {
+    std::string answer;
+    const auto started = std::chrono::steady_clock::now();
+    const auto link = link_as("HERD 3 HELLO Alpha Zed 0123456789abcdef0123456789abcdef\n", answer);
+    EXPECT_TRUE(answer.starts_with("HERD 3 CHALLENGE Zed ")) << answer;
+    std::string rest;
+    EXPECT_TRUE(link->read_to_eof(rest, 5s));
+    const auto took = std::chrono::steady_clock::now() - started;
+    EXPECT_GE(took, 250ms);
+    EXPECT_LT(took, 3s);
+    EXPECT_TRUE(rest.empty()) << rest;
+    EXPECT_TRUE(wait_until([&] { return herd_.log("Zed").find("link with Alpha: handshake failed: no proof in time") != std::string::npos; }, 5s));
 }
 
 class full_store_link_test : public peer_link_test {
