@@ -63,6 +63,17 @@ protected:
         return link;
     }
 
+    // Sends `lines` on a welcomed link; expects Zed to end the link, to know nothing of
+    // `client`, and to log `logged`.
+    void expect_link_ended(const std::string& lines, const std::string& client, const std::string& logged) {
+        const auto link = welcomed_link();
+        link->send(lines);
+        std::string rest;
+        EXPECT_TRUE(link->read_to_eof(rest, 5s));
+        EXPECT_EQ(herd_.kept("Zed", client), "? WHATSAT " + client + " 0 0");
+        EXPECT_TRUE(wait_until([&] { return herd_.log("Zed").find(logged) != std::string::npos; }, 5s)) << logged;
+    }
+
     // A DIGEST line for an empty store, or one that differs from `base` in `bucket` only.
     static std::string digest_line(const std::string& base = "", std::size_t bucket = SIZE_MAX) {
         std::string hex = base.empty() ? std::string(store::location_store::bucket_count * 16, '0')
@@ -376,12 +387,7 @@ TEST_F(peer_link_test, a_recorded_proof_cannot_be_replayed) {
 }
 
 TEST_F(peer_link_test, a_malformed_message_ends_the_link_and_changes_nothing) {
-    const auto link = welcomed_link();
-    link->send("AT Alpha +0.1 bad +1+1 1\n");
-    std::string rest;
-    EXPECT_TRUE(link->read_to_eof(rest, 5s));
-    EXPECT_EQ(herd_.kept("Zed", "bad"), "? WHATSAT bad 0 0");
-    EXPECT_TRUE(wait_until([&] { return herd_.log("Zed").find("unexpected message: AT Alpha +0.1 bad") != std::string::npos; }, 5s));
+    expect_link_ended("AT Alpha +0.1 bad +1+1 1\n", "bad", "unexpected message: AT Alpha +0.1 bad");
 }
 
 // Each handshake under way holds a socket until it ends or times out, and one taken over from
@@ -438,12 +444,8 @@ TEST_F(peer_link_test, a_second_digest_ends_the_link) {
 }
 
 TEST_F(peer_link_test, a_malformed_digest_ends_the_link_and_nothing_after_it_is_kept) {
-    const auto link = welcomed_link();
-    link->send("DIGEST 00ff\nAT Alpha +0.500000000 after.digest +1+1 1700000001\n");
-    std::string rest;
-    EXPECT_TRUE(link->read_to_eof(rest, 5s));
-    EXPECT_EQ(herd_.kept("Zed", "after.digest"), "? WHATSAT after.digest 0 0");
-    EXPECT_TRUE(wait_until([&] { return herd_.log("Zed").find("link with Alpha down: malformed digest") != std::string::npos; }, 5s));
+    expect_link_ended("DIGEST 00ff\nAT Alpha +0.500000000 after.digest +1+1 1700000001\n", "after.digest",
+                      "link with Alpha down: malformed digest");
 }
 
 // A neighbour that restarts dials again before its old link has timed out: the new link takes
