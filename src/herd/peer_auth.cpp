@@ -1,5 +1,6 @@
 #include "herd/peer_auth.hpp"
 
+#include <algorithm>
 #include <array>
 #include <stdexcept>
 
@@ -41,6 +42,11 @@ std::string make_nonce() {
         throw std::runtime_error("no randomness for a handshake nonce");
     }
     return to_hex(bytes.data(), bytes.size());
+}
+
+bool is_nonce(std::string_view text) {
+    return text.size() == 2 * nonce_bytes &&
+           std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 std::string hmac_sha256_hex(std::string_view secret, std::string_view message) {

@@ -15,6 +15,9 @@ inline constexpr std::size_t nonce_bytes = 16;
 // nonce_bytes random bytes from OpenSSL's CSPRNG, as 2 x nonce_bytes lowercase hex digits.
 std::string make_nonce();
 
+// True when `text` has a nonce's form: 2 x nonce_bytes lowercase hex digits.
+bool is_nonce(std::string_view text);
+
 // HMAC-SHA256 of `message` under `secret`, as 64 lowercase hex digits.
 std::string hmac_sha256_hex(std::string_view secret, std::string_view message);
 

@@ -200,7 +200,7 @@ asio::awaitable<std::string> peer_hub::dial_once(const config::server_config& ta
             co_return "refused: " + server::escape_for_log(no->reason); // the neighbour's words, unchecked
         }
         const auto* asked = std::get_if<challenge>(&answer);
-        if (asked == nullptr || asked->name != target.name) {
+        if (asked == nullptr || asked->name != target.name || !is_nonce(asked->nonce)) {
             co_return "handshake failed: unexpected answer " + server::escape_for_log(line->substr(0, 100));
         }
         if (!same_proof(asked->proof, acceptor_proof(secret_, self_.name, target.name, nonce, asked->nonce))) {
@@ -252,6 +252,9 @@ std::string peer_hub::refusal(const hello& h) const {
     }
     if (std::string_view(self_.name) < h.from) {
         return self_.name + " dials " + std::string(h.from) + ", not the other way";
+    }
+    if (!is_nonce(h.nonce)) {
+        return "malformed nonce (" + std::to_string(2 * nonce_bytes) + " lowercase hex digits expected)";
     }
     return "";
 }

@@ -345,6 +345,10 @@ TEST_F(peer_link_test, handshakes_that_do_not_fit_the_config_are_refused_and_not
         {"HERD 3 HELLO Alpha Zulu n", "HERD 3 REFUSED this is Zed, not Zulu\n"},
         {"HERD 3 HELLO Zulu Zed n", "HERD 3 REFUSED Zed dials Zulu, not the other way\n"},
         {"HERD 3 HELLO Alpha Zed", "HERD 3 REFUSED malformed handshake\n"},
+        {"HERD 3 HELLO Alpha Zed " + std::string(1000, 'a'),
+         "HERD 3 REFUSED malformed nonce (32 lowercase hex digits expected)\n"},
+        {"HERD 3 HELLO Alpha Zed 0123456789ABCDEF0123456789abcdef",
+         "HERD 3 REFUSED malformed nonce (32 lowercase hex digits expected)\n"},
     };
     for (const auto& c : cases) {
         std::string answer;
@@ -463,19 +467,17 @@ TEST_F(peer_link_test, a_new_link_from_a_neighbour_replaces_its_old_one) {
     EXPECT_TRUE(herd_.wait_for("Zed", "on.new.link", update));
 }
 
-// Zed dials Zulu; an answer that does not come from Zulu is not answered with a proof.
-TEST_F(peer_link_test, a_challenge_in_another_member_s_name_is_not_answered) {
-    const scripted_server zulu(herd_.port("Zulu"), 0ms,
-                               "HERD 3 CHALLENGE Mallory 0123456789abcdef0123456789abcdef "
-                               "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n");
-    ASSERT_TRUE(zulu.listening());
-    EXPECT_TRUE(wait_until(
-        [&] {
-            return herd_.log("Zed").find("link with Zulu: handshake failed: unexpected answer HERD 3 CHALLENGE Mallory") !=
-                std::string::npos;
-        },
-        10s))
-        << herd_.log("Zed");
+// Zed dials Zulu; a challenge that is not in Zulu's name, or whose nonce is not one, is not
+// answered with a proof.
+TEST_F(peer_link_test, a_challenge_in_another_member_s_name_or_with_a_malformed_nonce_is_not_answered) {
+    const std::string proof(64, 'a');
+    for (const std::string& challenge : {"HERD 3 CHALLENGE Mallory 0123456789abcdef0123456789abcdef " + proof,
+                                        "HERD 3 CHALLENGE Zulu 0 " + proof}) {
+        const scripted_server zulu(herd_.port("Zulu"), 0ms, challenge + "\n");
+        ASSERT_TRUE(zulu.listening());
+        const std::string logged = "link with Zulu: handshake failed: unexpected answer " + challenge.substr(0, 100);
+        EXPECT_TRUE(wait_until([&] { return herd_.log("Zed").find(logged) != std::string::npos; }, 10s)) << logged;
+    }
 }
 
 // Updates that arrive together are handled one by one in order: each before a line that ends

@@ -17,6 +17,19 @@ TEST(peer_auth, nonces_are_fresh_hex) {
     EXPECT_NE(a, make_nonce());
 }
 
+TEST(peer_auth, a_nonce_is_32_lowercase_hex_digits) {
+    EXPECT_TRUE(is_nonce(make_nonce()));
+    EXPECT_TRUE(is_nonce("0123456789abcdef0123456789abcdef"));
+    EXPECT_FALSE(is_nonce("0123456789abcdef0123456789abcde"));   // 31
+    EXPECT_FALSE(is_nonce("0123456789abcdef0123456789abcdef0")); // 33
+    EXPECT_FALSE(is_nonce("0123456789ABCDEF0123456789abcdef"));
+    EXPECT_FALSE(is_nonce("0123456789abcdeg0123456789abcdef"));
+    EXPECT_FALSE(is_nonce("0123456789abcde/0123456789abcdef")); // the bytes beside the ranges
+    EXPECT_FALSE(is_nonce("0123456789abcde:0123456789abcdef"));
+    EXPECT_FALSE(is_nonce("0123456789abcde`0123456789abcdef"));
+    EXPECT_FALSE(is_nonce(""));
+}
+
 TEST(peer_auth, proofs_bind_role_names_nonces_and_secret) {
     const std::string base = dialer_proof("s", "Bona", "Clark", "n1", "n2");
     EXPECT_EQ(base, dialer_proof("s", "Bona", "Clark", "n1", "n2"));
