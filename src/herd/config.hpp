@@ -43,7 +43,7 @@ struct limits_config {
     std::size_t store_mib = 1024; // the records kept may cost this much (store::location_store::record_cost)
     std::size_t max_handshakes = 256;                // peer handshakes under way at once; more are refused
     std::chrono::milliseconds peer_heartbeat{500};   // an idle link sends PING this often
-    std::chrono::milliseconds peer_timeout{3'000};   // a link silent this long is dead
+    std::chrono::milliseconds peer_timeout{3'000};   // a link silent (or not read) this long is dead
     std::chrono::milliseconds peer_connect_timeout{2'000}; // connect + handshake
     std::chrono::milliseconds peer_backoff_max{2'000};     // cap of the redial back-off
 };

@@ -4,12 +4,12 @@
 #include <array>
 #include <cassert>
 #include <optional>
+#include <tuple>
 #include <utility>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 #include <fmt/format.h>
 
 #include "common/failure.hpp"
@@ -235,7 +235,15 @@ asio::awaitable<void> peer_link::write_loop() {
         }
         std::swap(queue_, writing_);
         longest_queued_ = 0;
-        const auto [error, n] = co_await asio::async_write(socket_, asio::buffer(writing_), use_tuple);
+        // A piece at a time, so the keepalive sees whether the neighbour still takes any.
+        boost::system::error_code error;
+        for (std::size_t written = 0; !error && written < writing_.size();) {
+            write_moved_ = steady::now();
+            std::size_t n = 0;
+            std::tie(error, n) = co_await socket_.async_write_some(
+                asio::buffer(writing_.data() + written, writing_.size() - written), use_tuple);
+            written += n;
+        }
         writing_.clear();
         if (error) {
             close(error.message());
@@ -256,7 +264,11 @@ asio::awaitable<void> peer_link::keepalive_loop() {
         if (ping_due <= now && !(queue_.empty() && writing_.empty())) {
             ping_due = now + limits_.peer_heartbeat; // a write is under way: look again later
         }
-        keepalive_.expires_at(std::min(ping_due, last_received_ + limits_.peer_timeout));
+        auto wake = std::min(ping_due, last_received_ + limits_.peer_timeout);
+        if (!writing_.empty()) {
+            wake = std::min(wake, write_moved_ + limits_.peer_timeout);
+        }
+        keepalive_.expires_at(wake);
         co_await keepalive_.async_wait(use_tuple);
         if (closed_) {
             break;
@@ -264,6 +276,8 @@ asio::awaitable<void> peer_link::keepalive_loop() {
         const auto woken = steady::now();
         if (woken - last_received_ >= limits_.peer_timeout) {
             close(fmt::format("no traffic for {} ms", limits_.peer_timeout.count()));
+        } else if (!writing_.empty() && woken - write_moved_ >= limits_.peer_timeout) {
+            close(fmt::format("neighbour not reading: nothing written for {} ms", limits_.peer_timeout.count()));
         } else if (woken - last_sent_ >= limits_.peer_heartbeat && queue_.empty() && writing_.empty()) {
             queue_ += ping_line;
             wake_writer();

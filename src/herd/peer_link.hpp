@@ -35,7 +35,8 @@ protected:
 // One established, handshaken link to a neighbour. Sends queued updates in batches (one
 // write per batch); catches the neighbour up by exchanging bucket digests and sending the
 // records of the buckets that differ; keeps an idle link alive with PING and declares it
-// dead when the neighbour falls silent.
+// dead when the neighbour falls silent, or stops taking what is written to it (its PINGs
+// alone do not keep up a link it does not read).
 class peer_link : public std::enable_shared_from_this<peer_link> {
 public:
     // `pending_input` holds bytes already read after the handshake.
@@ -90,6 +91,7 @@ private:
     boost::asio::steady_timer wake_;
     boost::asio::steady_timer keepalive_;
     std::chrono::steady_clock::time_point last_sent_;
+    std::chrono::steady_clock::time_point write_moved_; // the write in flight began, or the kernel took some of it
     std::chrono::steady_clock::time_point last_received_;
     std::string close_reason_;
     bool closed_ = false;

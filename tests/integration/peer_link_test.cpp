@@ -569,6 +569,46 @@ TEST_F(slow_peer_test, a_neighbour_that_does_not_read_loses_its_link_not_the_mem
     EXPECT_TRUE(client.read_lines(1).starts_with("AT Zed "));
 }
 
+// PINGs show the neighbour is there, not that it reads: one whose link takes nothing for
+// limits.peer_timeout_ms loses it, though its backlog is far below limits.peer_queue_bytes.
+class unread_link_test : public peer_link_test {
+protected:
+    unread_link_test() : peer_link_test("[limits]\npeer_heartbeat_ms = 100\npeer_timeout_ms = 1000\n") {}
+};
+
+TEST_F(unread_link_test, a_neighbour_that_pings_but_does_not_read_loses_its_link) {
+    const auto link = welcomed_link(4096);
+    std::atomic<bool> pinging{true};
+    std::thread pings([&] {
+        try {
+            while (pinging) { // about the heartbeat, as a live neighbour would: never silent
+                link->send("PING\n");
+                std::this_thread::sleep_for(100ms);
+            }
+        } catch (const std::runtime_error&) { // the link is gone
+        }
+    });
+    line_client client(herd_.port("Zed"));
+    const auto dropped = [&] { return herd_.log("Zed").find("link with Alpha down: neighbour not reading") != std::string::npos; };
+    // Floods until the link's writes stall (a few MB: the kernel's buffers first), bounded: at
+    // most 100 batches of 1,000 IAMATs (about 6 MB, under the 8 MiB queue bound), or 20 s.
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    for (int batch = 0; batch < 100 && !dropped() && std::chrono::steady_clock::now() < deadline; ++batch) {
+        std::string lines;
+        for (int i = 0; i < 1000; ++i) {
+            lines += "IAMAT unread.client." + std::to_string(batch * 1000 + i) + " +1+1 1\n";
+        }
+        client.send(lines);
+        client.read_lines(1000);
+    }
+    EXPECT_TRUE(wait_until(dropped, 5s)) << herd_.log("Zed").substr(0, 2000);
+    pinging = false;
+    pings.join();
+    EXPECT_EQ(herd_.log("Zed").find("send queue over"), std::string::npos);
+    client.send("IAMAT still.served +1+1 1\n");
+    EXPECT_TRUE(client.read_lines(1).starts_with("AT Zed "));
+}
+
 class keepalive_test : public peer_link_test {
 protected:
     keepalive_test() : peer_link_test("[limits]\npeer_heartbeat_ms = 400\npeer_timeout_ms = 3000\n") {}
