@@ -13,9 +13,10 @@
 
 namespace herd::peer {
 
-// Awaits `operation`, cancelling it when `timeout` passes first. Returns its result, or
-// nothing on timeout. When `operation` throws, the exception passes on at once (not a wait for
-// the timeout and a report of one).
+// Awaits `operation`, cancelling it when `timeout` passes first (and waiting for it to end, so
+// what it refers to must outlive this call, not the timeout). Returns its result, or nothing on
+// timeout. When `operation` throws, the exception passes on at once (not a wait for the timeout
+// and a report of one). T must be default-constructible.
 template <typename T>
 boost::asio::awaitable<std::optional<T>> with_deadline(boost::asio::awaitable<T> operation,
                                                        std::chrono::steady_clock::duration timeout) {

@@ -4,15 +4,16 @@
 #include <array>
 #include <cassert>
 #include <optional>
-#include <tuple>
 #include <utility>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <fmt/format.h>
 
 #include "common/failure.hpp"
+#include "herd/bytes_acknowledged.hpp"
 #include "herd/peer_message.hpp"
 #include "protocol/reply.hpp"
 #include "server/log.hpp"
@@ -235,15 +236,9 @@ asio::awaitable<void> peer_link::write_loop() {
         }
         std::swap(queue_, writing_);
         longest_queued_ = 0;
-        // A piece at a time, so the keepalive sees whether the neighbour still takes any.
-        boost::system::error_code error;
-        for (std::size_t written = 0; !error && written < writing_.size();) {
-            write_moved_ = steady::now();
-            std::size_t n = 0;
-            std::tie(error, n) = co_await socket_.async_write_some(
-                asio::buffer(writing_.data() + written, writing_.size() - written), use_tuple);
-            written += n;
-        }
+        write_moved_ = steady::now();
+        ++writes_started_;
+        const auto [error, n] = co_await asio::async_write(socket_, asio::buffer(writing_), use_tuple);
         writing_.clear();
         if (error) {
             close(error.message());
@@ -251,6 +246,19 @@ asio::awaitable<void> peer_link::write_loop() {
         }
         last_sent_ = steady::now();
     }
+}
+
+void peer_link::notice_acknowledgements(steady::time_point now) {
+    const auto acknowledged = bytes_acknowledged(socket_.native_handle());
+    if (!acknowledged) {
+        write_moved_ = now; // no way to tell a stalled write: none is declared
+        return;
+    }
+    if (acknowledged_during_ == writes_started_ && *acknowledged != acknowledged_) {
+        write_moved_ = now;
+    }
+    acknowledged_during_ = writes_started_; // the first look during a write sets where it starts
+    acknowledged_ = *acknowledged;
 }
 
 asio::awaitable<void> peer_link::keepalive_loop() {
@@ -274,10 +282,13 @@ asio::awaitable<void> peer_link::keepalive_loop() {
             break;
         }
         const auto woken = steady::now();
+        if (!writing_.empty()) {
+            notice_acknowledgements(woken);
+        }
         if (woken - last_received_ >= limits_.peer_timeout) {
             close(fmt::format("no traffic for {} ms", limits_.peer_timeout.count()));
         } else if (!writing_.empty() && woken - write_moved_ >= limits_.peer_timeout) {
-            close(fmt::format("neighbour not reading: nothing written for {} ms", limits_.peer_timeout.count()));
+            close(fmt::format("neighbour not reading: nothing of a write taken for {} ms", limits_.peer_timeout.count()));
         } else if (woken - last_sent_ >= limits_.peer_heartbeat && queue_.empty() && writing_.empty()) {
             queue_ += ping_line;
             wake_writer();

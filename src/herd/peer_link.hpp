@@ -35,8 +35,8 @@ protected:
 // One established, handshaken link to a neighbour. Sends queued updates in batches (one
 // write per batch); catches the neighbour up by exchanging bucket digests and sending the
 // records of the buckets that differ; keeps an idle link alive with PING and declares it
-// dead when the neighbour falls silent, or stops taking what is written to it (its PINGs
-// alone do not keep up a link it does not read).
+// dead when the neighbour falls silent, or its kernel stops acknowledging what is written to
+// it (its PINGs alone do not keep up a link it does not read).
 class peer_link : public std::enable_shared_from_this<peer_link> {
 public:
     // `pending_input` holds bytes already read after the handshake.
@@ -73,6 +73,12 @@ private:
     // Frees the send buffers' memory past idle_buffer_bytes when they are empty.
     void release_idle_buffers();
     void compare_digests(std::string_view hex);
+    // While a write is in flight, at each keepalive wake-up: moves write_moved_ to `now` when
+    // the neighbour's kernel has acknowledged more bytes since the last look during this write
+    // (or when the kernel cannot say). A write can wait long for a slow reader, whose kernel
+    // makes room a third of a send buffer at a time; acknowledgements stop only when the
+    // neighbour does not read.
+    void notice_acknowledgements(std::chrono::steady_clock::time_point now);
     void wake_writer() { wake_.cancel(); }
 
     boost::asio::ip::tcp::socket socket_;
@@ -91,7 +97,13 @@ private:
     boost::asio::steady_timer wake_;
     boost::asio::steady_timer keepalive_;
     std::chrono::steady_clock::time_point last_sent_;
-    std::chrono::steady_clock::time_point write_moved_; // the write in flight began, or the kernel took some of it
+    // The stalled-write check (notice_acknowledgements): when the write in flight began or its
+    // neighbour last acknowledged more of what was written; how many writes have begun; and
+    // the acknowledged byte count last seen, during which write.
+    std::chrono::steady_clock::time_point write_moved_{};
+    std::uint64_t writes_started_ = 0;
+    std::uint64_t acknowledged_ = 0;
+    std::uint64_t acknowledged_during_ = 0;
     std::chrono::steady_clock::time_point last_received_;
     std::string close_reason_;
     bool closed_ = false;
