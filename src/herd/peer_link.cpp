@@ -236,8 +236,7 @@ asio::awaitable<void> peer_link::write_loop() {
         }
         std::swap(queue_, writing_);
         longest_queued_ = 0;
-        write_moved_ = steady::now();
-        ++writes_started_;
+        acknowledged_.reset(); // a new write: the next look at it sets where it starts
         const auto [error, n] = co_await asio::async_write(socket_, asio::buffer(writing_), use_tuple);
         writing_.clear();
         if (error) {
@@ -248,17 +247,20 @@ asio::awaitable<void> peer_link::write_loop() {
     }
 }
 
-void peer_link::notice_acknowledgements(steady::time_point now) {
+bool peer_link::write_stalled(steady::time_point now) {
+    if (writing_.empty()) {
+        return false;
+    }
     const auto acknowledged = bytes_acknowledged(socket_.native_handle());
     if (!acknowledged) {
-        write_moved_ = now; // no way to tell a stalled write: none is declared
-        return;
+        return false; // no way to tell a stalled write: none is declared
     }
-    if (acknowledged_during_ == writes_started_ && *acknowledged != acknowledged_) {
-        write_moved_ = now;
+    if (acknowledged_ != acknowledged) { // the first look during this write, or more taken since
+        acknowledged_ = acknowledged;
+        acknowledged_moved_ = now;
+        return false;
     }
-    acknowledged_during_ = writes_started_; // the first look during a write sets where it starts
-    acknowledged_ = *acknowledged;
+    return now - acknowledged_moved_ >= limits_.peer_timeout;
 }
 
 asio::awaitable<void> peer_link::keepalive_loop() {
@@ -273,8 +275,8 @@ asio::awaitable<void> peer_link::keepalive_loop() {
             ping_due = now + limits_.peer_heartbeat; // a write is under way: look again later
         }
         auto wake = std::min(ping_due, last_received_ + limits_.peer_timeout);
-        if (!writing_.empty()) {
-            wake = std::min(wake, write_moved_ + limits_.peer_timeout);
+        if (!writing_.empty() && acknowledged_) {
+            wake = std::min(wake, acknowledged_moved_ + limits_.peer_timeout);
         }
         keepalive_.expires_at(wake);
         co_await keepalive_.async_wait(use_tuple);
@@ -282,12 +284,9 @@ asio::awaitable<void> peer_link::keepalive_loop() {
             break;
         }
         const auto woken = steady::now();
-        if (!writing_.empty()) {
-            notice_acknowledgements(woken);
-        }
         if (woken - last_received_ >= limits_.peer_timeout) {
             close(fmt::format("no traffic for {} ms", limits_.peer_timeout.count()));
-        } else if (!writing_.empty() && woken - write_moved_ >= limits_.peer_timeout) {
+        } else if (write_stalled(woken)) {
             close(fmt::format("neighbour not reading: nothing of a write taken for {} ms", limits_.peer_timeout.count()));
         } else if (woken - last_sent_ >= limits_.peer_heartbeat && queue_.empty() && writing_.empty()) {
             queue_ += ping_line;

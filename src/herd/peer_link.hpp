@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
@@ -73,12 +74,12 @@ private:
     // Frees the send buffers' memory past idle_buffer_bytes when they are empty.
     void release_idle_buffers();
     void compare_digests(std::string_view hex);
-    // While a write is in flight, at each keepalive wake-up: moves write_moved_ to `now` when
-    // the neighbour's kernel has acknowledged more bytes since the last look during this write
-    // (or when the kernel cannot say). A write can wait long for a slow reader, whose kernel
-    // makes room a third of a send buffer at a time; acknowledgements stop only when the
-    // neighbour does not read.
-    void notice_acknowledgements(std::chrono::steady_clock::time_point now);
+    // At each keepalive wake-up: true when a write is in flight and the neighbour's kernel has
+    // acknowledged nothing more of what was written for limits.peer_timeout, counted from the
+    // first look during this write (false when the kernel cannot say). A write can wait long
+    // for a slow reader, whose kernel makes room a third of a send buffer at a time;
+    // acknowledgements stop only when the neighbour does not read.
+    bool write_stalled(std::chrono::steady_clock::time_point now);
     void wake_writer() { wake_.cancel(); }
 
     boost::asio::ip::tcp::socket socket_;
@@ -97,13 +98,10 @@ private:
     boost::asio::steady_timer wake_;
     boost::asio::steady_timer keepalive_;
     std::chrono::steady_clock::time_point last_sent_;
-    // The stalled-write check (notice_acknowledgements): when the write in flight began or its
-    // neighbour last acknowledged more of what was written; how many writes have begun; and
-    // the acknowledged byte count last seen, during which write.
-    std::chrono::steady_clock::time_point write_moved_{};
-    std::uint64_t writes_started_ = 0;
-    std::uint64_t acknowledged_ = 0;
-    std::uint64_t acknowledged_during_ = 0;
+    // For write_stalled: the neighbour's acknowledged byte count at the last look during the
+    // write in flight (none before the first), and when the looks last saw it change.
+    std::optional<std::uint64_t> acknowledged_;
+    std::chrono::steady_clock::time_point acknowledged_moved_{};
     std::chrono::steady_clock::time_point last_received_;
     std::string close_reason_;
     bool closed_ = false;
