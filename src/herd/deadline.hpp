@@ -23,11 +23,10 @@ boost::asio::awaitable<std::optional<T>> with_deadline(boost::asio::awaitable<T>
     namespace asio = boost::asio;
     const auto executor = co_await asio::this_coro::executor;
     asio::steady_timer timer(executor, timeout);
-    auto [order, failure, result, timer_error] =
+    [[maybe_unused]] auto [order, failure, result, timer_error] =
         co_await asio::experimental::make_parallel_group(asio::co_spawn(executor, std::move(operation), asio::deferred),
                                                          timer.async_wait(asio::deferred))
             .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
-    (void)timer_error;
     if (order[0] != 0) {
         co_return std::nullopt; // the timer: the operation was cancelled
     }
