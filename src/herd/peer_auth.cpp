@@ -9,18 +9,19 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include "common/hex.hpp"
+
 namespace herd::peer {
 namespace {
 
 std::string to_hex(const unsigned char* bytes, std::size_t size) {
-    constexpr char digits[] = "0123456789abcdef";
-    std::string hex;
-    hex.reserve(size * 2);
+    std::string text;
+    text.reserve(size * 2);
     for (std::size_t i = 0; i < size; ++i) {
-        hex += digits[bytes[i] >> 4];
-        hex += digits[bytes[i] & 0xf];
+        text += hex::digits[bytes[i] >> 4];
+        text += hex::digits[bytes[i] & 0xf];
     }
-    return hex;
+    return text;
 }
 
 std::string proof(std::string_view role, std::string_view secret, std::string_view dialer, std::string_view acceptor,
@@ -46,7 +47,7 @@ std::string make_nonce() {
 
 bool is_nonce(std::string_view text) {
     return text.size() == 2 * nonce_bytes &&
-           std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+           std::all_of(text.begin(), text.end(), [](char c) { return hex::value_of(c) >= 0; });
 }
 
 std::string hmac_sha256_hex(std::string_view secret, std::string_view message) {

@@ -5,6 +5,7 @@
 #include <bit>
 #include <cstdint>
 
+#include "common/hex.hpp"
 #include "common/byte_words.hpp"
 #include "geo/coordinates.hpp"
 #include "geo/timestamp.hpp"
@@ -166,25 +167,23 @@ message parse_message(std::string_view line) {
 }
 
 std::string format_digest(const std::vector<std::uint64_t>& digests) {
-    constexpr char digits[] = "0123456789abcdef";
     std::string line = "DIGEST ";
     for (const std::uint64_t d : digests) {
         for (int shift = 60; shift >= 0; shift -= 4) {
-            line += digits[(d >> shift) & 0xf];
+            line += hex::digits[(d >> shift) & 0xf];
         }
     }
     line += '\n';
     return line;
 }
 
-std::optional<std::vector<std::uint64_t>> decode_digest(std::string_view hex, std::size_t buckets) {
-    if (hex.size() != buckets * 16) {
+std::optional<std::vector<std::uint64_t>> decode_digest(std::string_view text, std::size_t buckets) {
+    if (text.size() != buckets * 16) {
         return std::nullopt;
     }
     std::vector<std::uint64_t> digests(buckets);
-    for (std::size_t i = 0; i < hex.size(); ++i) {
-        const char c = hex[i];
-        const int value = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const int value = hex::value_of(text[i]);
         if (value < 0) {
             return std::nullopt;
         }

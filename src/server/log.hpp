@@ -12,6 +12,7 @@
 #include <spdlog/logger.h>
 
 #include "common/byte_words.hpp"
+#include "common/hex.hpp"
 #include "server/log_line_formatter.hpp"
 
 namespace herd::server {
@@ -91,7 +92,6 @@ constexpr bool all_plain(std::uint64_t word) {
 // holds raw bytes. Skips plain bytes eight at a time: two entries per client command pass here.
 template <typename Emit>
 void escape_pieces(std::string_view bytes, Emit&& emit) {
-    constexpr char hex[] = "0123456789abcdef";
     std::size_t clean = 0; // start of the run of bytes that go out as they are
     for (std::size_t i = 0; i < bytes.size();) {
         // A word at a time: passed over whole when plain, else byte by byte (each word is tested
@@ -114,7 +114,7 @@ void escape_pieces(std::string_view bytes, Emit&& emit) {
                 const char escape[] = {'\\', named};
                 emit(std::string_view(escape, 2));
             } else {
-                const char escape[] = {'\\', 'x', hex[byte >> 4], hex[byte & 0xf]};
+                const char escape[] = {'\\', 'x', hex::digits[byte >> 4], hex::digits[byte & 0xf]};
                 emit(std::string_view(escape, 4));
             }
         }
