@@ -65,6 +65,22 @@ protected:
         return link;
     }
 
+    // Sends Zed, through `client`, up to `batches` batches of 1,000 IAMATs (about 55 KB of
+    // updates for each neighbour) until `enough()`, for 30 s at most; the number sent.
+    static int flood(line_client& client, int batches, const std::function<bool()>& enough = [] { return false; }) {
+        const auto deadline = std::chrono::steady_clock::now() + 30s;
+        int batch = 0;
+        for (; batch < batches && !enough() && std::chrono::steady_clock::now() < deadline; ++batch) {
+            std::string lines;
+            for (int i = 0; i < 1000; ++i) {
+                lines += "IAMAT flood." + std::to_string(batch * 1000 + i) + " +1+1 1\n";
+            }
+            client.send(lines);
+            client.read_lines(1000);
+        }
+        return batch;
+    }
+
     // Sends `lines` on a welcomed link; expects Zed to end the link, to know nothing of
     // `client`, and to log `logged`.
     void expect_link_ended(const std::string& lines, const std::string& client, const std::string& logged) {
@@ -552,18 +568,7 @@ TEST_F(slow_peer_test, a_neighbour_that_does_not_read_loses_its_link_not_the_mem
     const auto link = welcomed_link(4096);
     line_client client(herd_.port("Zed"));
     const auto dropped = [&] { return herd_.log("Zed").find("link with Alpha down: send queue over 4096 bytes") != std::string::npos; };
-    // Bounded: at most 200 batches of 1,000 IAMATs (about 12 MB), or 30 s.
-    const auto deadline = std::chrono::steady_clock::now() + 30s;
-    int batches = 0;
-    while (!dropped() && batches < 200 && std::chrono::steady_clock::now() < deadline) {
-        std::string batch;
-        for (int i = 0; i < 1000; ++i) {
-            batch += "IAMAT c" + std::to_string(batches * 1000 + i) + " +1+1 1\n";
-        }
-        client.send(batch);
-        client.read_lines(1000);
-        ++batches;
-    }
+    const int batches = flood(client, 200, dropped); // about 11 MB at most
     EXPECT_TRUE(wait_until(dropped, 5s)) << "after " << batches << " batches";
     client.send("IAMAT still.served +1+1 1\n");
     EXPECT_TRUE(client.read_lines(1).starts_with("AT Zed "));
@@ -576,21 +581,6 @@ protected:
     // The queue bound far above what the tests flood, so only the rule under test can end a link.
     unread_link_test()
         : peer_link_test("[limits]\npeer_heartbeat_ms = 100\npeer_timeout_ms = 1000\npeer_queue_bytes = 67108864\n") {}
-
-    // Sends Zed `batches` batches of 1,000 IAMATs (about 55 KB of updates for Alpha each),
-    // until `enough()`; the number sent.
-    int flood(line_client& client, int batches, const std::function<bool()>& enough = [] { return false; }) {
-        int batch = 0;
-        for (; batch < batches && !enough(); ++batch) {
-            std::string lines;
-            for (int i = 0; i < 1000; ++i) {
-                lines += "IAMAT unread." + std::to_string(batch * 1000 + i) + " +1+1 1\n";
-            }
-            client.send(lines);
-            client.read_lines(1000);
-        }
-        return batch;
-    }
 
     // Batches enough to fill the kernel's largest send buffer (tcp_wmem's maximum) with 2 MB
     // to spare, so that a write to a neighbour that reads little or nothing waits.
