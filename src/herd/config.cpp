@@ -239,7 +239,7 @@ void read_limits(const reporter& r, const toml::table& root, herd_config& config
     }
     r.only_keys(*limits, "limits",
                 {"max_line_bytes", "idle_timeout_ms", "max_connections", "send_timeout_ms", "max_output_bytes",
-                 "line_timeout_ms",
+                 "waiting_output_mib", "line_timeout_ms",
                  "peer_queue_bytes", "store_mib", "max_handshakes", "peer_heartbeat_ms",
                  "peer_timeout_ms", "peer_connect_timeout_ms", "peer_backoff_max_ms"});
     const auto read_ms = [&](std::string_view key, std::chrono::milliseconds& out) {
@@ -256,6 +256,10 @@ void read_limits(const reporter& r, const toml::table& root, herd_config& config
     read_ms("line_timeout_ms", config.limits.line_timeout);
     if (const toml::node* n = limits->get("max_output_bytes")) {
         config.limits.max_output_bytes = integer_in<std::size_t>(r, *n, "limits.max_output_bytes", 4096, 1 << 30);
+    }
+    if (const toml::node* n = limits->get("waiting_output_mib")) {
+        config.limits.waiting_output_mib =
+            integer_in<std::size_t>(r, *n, "limits.waiting_output_mib", 1, std::size_t{1} << 22);
     }
     read_ms("peer_heartbeat_ms", config.limits.peer_heartbeat);
     read_ms("peer_timeout_ms", config.limits.peer_timeout);

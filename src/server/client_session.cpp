@@ -31,9 +31,9 @@ constexpr std::size_t kept_buffer_bytes = 4096; // input or output storage an id
 
 client_session::client_session(asio::ip::tcp::socket socket, std::uint64_t id, request_handler& handler,
                                const config::limits_config& limits, member_logger& log,
-                               std::span<char> read_buffer, peer_hook on_peer)
+                               std::span<char> read_buffer, waiting_output& waiting, peer_hook on_peer)
     : socket_(std::move(socket)), id_(id), handler_(handler), limits_(limits), log_(log), read_buffer_(read_buffer),
-      splitter_(limits.max_line_bytes), idle_timer_(socket_.get_executor()), on_peer_(std::move(on_peer)) {}
+      waiting_(waiting), splitter_(limits.max_line_bytes), idle_timer_(socket_.get_executor()), on_peer_(std::move(on_peer)) {}
 
 void client_session::touch() {
     const auto now = std::chrono::steady_clock::now();
@@ -120,7 +120,7 @@ asio::awaitable<void> client_session::run() {
             written = co_await flush();
         }
         if (!written) {
-            reason = "write failed";
+            reason = dropped_for_memory_ ? "its waiting replies dropped (limits.waiting_output_mib)" : "write failed";
             broken = true;
             break;
         }
@@ -226,13 +226,23 @@ asio::awaitable<bool> client_session::flush() {
         deadline_ = std::chrono::steady_clock::now() + limits_.send_timeout;
         writing_ = true;
         idle_timer_.cancel(); // the watchdog re-arms for the nearer deadline
+        waiting_.hold(id_, out_.capacity(), [this](std::size_t held) { drop_for_memory(held); });
         std::tie(error, std::ignore) =
             co_await asio::async_write(socket_, asio::buffer(out_.data() + written, out_.size() - written), use_tuple);
+        waiting_.release(id_);
         writing_ = false;
     }
     out_.clear();
     touch();
     co_return !error;
+}
+
+void client_session::drop_for_memory(std::size_t held) {
+    log_.warn("client {} not reading: its {} bytes of waiting replies were the most when all clients' passed {} MiB "
+              "(limits.waiting_output_mib): closing",
+              id_, held, waiting_.max_bytes() >> 20);
+    dropped_for_memory_ = true;
+    close();
 }
 
 void client_session::arm_watchdog() {

@@ -17,13 +17,15 @@
 #include "protocol/line_splitter.hpp"
 #include "server/log.hpp"
 #include "server/request_handler.hpp"
+#include "server/waiting_output.hpp"
 
 namespace herd::server {
 
 // One client connection: reads lines, answers each in order (one write per batch of lines
 // read together, or per limits.max_output_bytes of replies), answers a final unterminated
 // line at end of stream, enforces the line limit, the idle timeout and the send timeout (a
-// client that does not read is not read from, then dropped). Runs as a coroutine on the
+// client that does not read is not read from, then dropped; so is one whose waiting replies
+// are the largest when all clients' together pass limits.waiting_output_mib). Runs as a coroutine on the
 // member's event loop, with a timer handler as its watchdog.
 class client_session : public std::enable_shared_from_this<client_session> {
 public:
@@ -33,10 +35,11 @@ public:
 
     // `read_buffer` is the member's, shared by all its sessions: a session reads into it only
     // once the socket is readable and empties it before it next suspends, so an idle
-    // connection holds no read buffer of its own.
+    // connection holds no read buffer of its own. `waiting` is the member's too: a write that
+    // waits for the client holds its replies' room there.
     client_session(boost::asio::ip::tcp::socket socket, std::uint64_t id, request_handler& handler,
                    const config::limits_config& limits, member_logger& log, std::span<char> read_buffer,
-                   peer_hook on_peer);
+                   waiting_output& waiting, peer_hook on_peer);
 
     // Serves the connection until the client closes it, a limit ends it or close() is called.
     boost::asio::awaitable<void> run();
@@ -69,6 +72,8 @@ private:
     // the first touch() that finds it (against slowloris clients). The clock restarts with
     // each line end, so a client whose lines keep ending is never too slow.
     void touch();
+    // Chosen by waiting_output to make room: logs why and closes the connection.
+    void drop_for_memory(std::size_t held);
 
     boost::asio::ip::tcp::socket socket_;
     std::uint64_t id_;
@@ -76,6 +81,7 @@ private:
     const config::limits_config& limits_;
     member_logger& log_;
     std::span<char> read_buffer_;
+    waiting_output& waiting_;
     protocol::line_splitter splitter_;
     std::string out_;
     bool too_long_ = false;
@@ -85,6 +91,7 @@ private:
     bool answering_ = false; // lines already read are being answered: no timeout applies
     bool line_completed_ = false; // a line was taken since the last touch()
     bool stopping_ = false; // the member is shutting down
+    bool dropped_for_memory_ = false; // by waiting_output
     std::optional<std::string> peer_hello_; // set when the first line was a peer handshake
     boost::asio::steady_timer idle_timer_;
     std::chrono::steady_clock::time_point deadline_;

@@ -30,7 +30,7 @@ member::member(asio::any_io_executor executor, const config::herd_config& config
           [this](std::string_view client_id, const std::bad_alloc& why) {
               warn_refused_record(*log_, store_.refusals(), "an IAMAT", "", client_id, why);
           }),
-      acceptor_(executor_) {}
+      acceptor_(executor_), waiting_output_(limits_.waiting_output_mib << 20) {}
 
 member::~member() = default;
 
@@ -94,7 +94,7 @@ void member::start_session(tcp::socket socket) {
         };
     }
     auto session = std::make_shared<client_session>(std::move(socket), next_session_id_++, handler_, limits_, *log_,
-                                                    read_buffer_, std::move(on_peer));
+                                                    read_buffer_, waiting_output_, std::move(on_peer));
     sessions_.insert(session);
     const auto ended = [this, session](std::exception_ptr failure) {
         if (failure) {

@@ -16,6 +16,7 @@
 #include "places/places_backend.hpp"
 #include "server/log.hpp"
 #include "server/request_handler.hpp"
+#include "server/waiting_output.hpp"
 #include "store/location_store.hpp"
 
 namespace herd::server {
@@ -59,6 +60,7 @@ private:
     request_handler handler_;
     boost::asio::ip::tcp::acceptor acceptor_;
     std::vector<char> read_buffer_ = std::vector<char>(64 * 1024); // every session reads into it (see client_session)
+    waiting_output waiting_output_; // the replies sessions hold for clients not taking them
     std::unordered_set<std::shared_ptr<client_session>> sessions_;
     std::uint64_t next_session_id_ = 1;
     std::function<void()> on_stopped_;

@@ -325,6 +325,41 @@ TEST_F(member_test, a_client_that_does_not_read_is_dropped_and_others_are_served
     EXPECT_TRUE(other.read_lines(1).starts_with("AT Clark "));
 }
 
+TEST_F(member_test, clients_that_do_not_read_are_dropped_largest_first_past_the_bound_on_waiting_replies) {
+    // The send timeout is far off: only limits.waiting_output_mib can drop anyone here.
+    start("[limits]\nsend_timeout_ms = 60000\nidle_timeout_ms = 60000\nmax_output_bytes = 524288\n"
+          "waiting_output_mib = 1\n");
+    line_client setup(port());
+    setup.send("IAMAT k " + ucla + " 1\n");
+    setup.read_lines(1);
+    // Three clients that read nothing, each sent about 14 MB of WHATSAT replies (2,000 lines):
+    // once the sockets are full, each one's write waits holding about 1 MiB of replies (the
+    // output bound, 512 KiB, and the room its string grew to). Two of them cannot fit.
+    const std::string flood = whatsats_near_k(2000);
+    std::vector<std::unique_ptr<line_client>> hogs;
+    for (int c = 0; c < 3; ++c) {
+        hogs.push_back(std::make_unique<line_client>(port(), 4096));
+        try {
+            hogs.back()->send(flood);
+        } catch (const std::runtime_error&) {
+            // the member may already have dropped it
+        }
+    }
+    const std::string dropped = "bytes of waiting replies were the most when all clients' passed 1 MiB "
+                                "(limits.waiting_output_mib): closing";
+    EXPECT_TRUE(wait_until([&] { return dir_.read("logs/Clark.log").find(dropped) != std::string::npos; }, 20s));
+    EXPECT_TRUE(wait_until(
+        [&] {
+            return dir_.read("logs/Clark.log").find("disconnected: its waiting replies dropped (limits.waiting_output_mib)") !=
+                   std::string::npos;
+        },
+        10s));
+    EXPECT_EQ(dir_.read("logs/Clark.log").find("reply not taken within"), std::string::npos);
+    line_client other(port());
+    other.send("IAMAT other +1+1 1\n");
+    EXPECT_TRUE(other.read_lines(1).starts_with("AT Clark "));
+}
+
 TEST_F(member_test, a_time_difference_counts_from_the_read_even_when_replies_waited_for_the_client) {
     start("[limits]\nsend_timeout_ms = 10000\nidle_timeout_ms = 60000\nmax_output_bytes = 65536\n");
     line_client slow(port(), 4096);

@@ -48,6 +48,7 @@ TEST(config, reads_the_documented_keys) {
     EXPECT_EQ(config.places.backend, "offline");
     EXPECT_EQ(config.limits.max_line_bytes, 8192u);
     EXPECT_EQ(config.limits.store_mib, 1024u);
+    EXPECT_EQ(config.limits.waiting_output_mib, 256u);
     EXPECT_EQ(config.limits.max_handshakes, 256u);
 }
 
@@ -64,7 +65,7 @@ TEST(config, limits_are_configurable) {
     const auto config = parse_config(std::string(minimal) +
                                          "[limits]\nmax_line_bytes = 100\nidle_timeout_ms = 250\nmax_connections = 3\n"
                                          "send_timeout_ms = 400\nmax_output_bytes = 8192\nline_timeout_ms = 700\n"
-                                         "store_mib = 2\nmax_handshakes = 9\n",
+                                         "store_mib = 2\nmax_handshakes = 9\nwaiting_output_mib = 3\n",
                                      "t");
     EXPECT_EQ(config.limits.send_timeout.count(), 400);
     EXPECT_EQ(config.limits.line_timeout.count(), 700);
@@ -74,6 +75,9 @@ TEST(config, limits_are_configurable) {
     EXPECT_EQ(config.limits.max_connections, 3u);
     EXPECT_EQ(config.limits.store_mib, 2u);
     EXPECT_EQ(config.limits.max_handshakes, 9u);
+    EXPECT_EQ(config.limits.waiting_output_mib, 3u);
+    EXPECT_NE(error_of(std::string(minimal) + "[limits]\nwaiting_output_mib = 0\n").find("limits.waiting_output_mib"),
+              std::string::npos);
     EXPECT_NE(error_of(std::string(minimal) + "[limits]\nstore_mib = 0\n").find("limits.store_mib"), std::string::npos);
 }
 
