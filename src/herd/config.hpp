@@ -39,7 +39,7 @@ struct limits_config {
     std::chrono::milliseconds send_timeout{10'000};  // a client not taking a reply this long is dropped
     std::chrono::milliseconds line_timeout{30'000};  // a line begun must end within this (slowloris)
     std::size_t max_output_bytes = 1 << 20;          // replies buffered per client before writing
-    std::size_t waiting_output_mib = 256; // replies waiting for clients to take them, all together; past it the largest are dropped
+    std::size_t waiting_output_mib = 256; // held for clients whose writes wait, all together (server::waiting_output)
     std::size_t peer_queue_bytes = 8 << 20;          // a peer link queueing more (beside one record) is dropped
     std::size_t store_mib = 1024; // the records kept may cost this much (store::location_store::record_cost)
     std::size_t max_handshakes = 256;                // peer handshakes under way at once; more are refused

@@ -226,15 +226,25 @@ asio::awaitable<bool> client_session::flush() {
         deadline_ = std::chrono::steady_clock::now() + limits_.send_timeout;
         writing_ = true;
         idle_timer_.cancel(); // the watchdog re-arms for the nearer deadline
-        waiting_.hold(id_, out_.capacity(), [this](std::size_t held) { drop_for_memory(held); });
-        std::tie(error, std::ignore) =
-            co_await asio::async_write(socket_, asio::buffer(out_.data() + written, out_.size() - written), use_tuple);
+        // While it waits, the session holds its replies and the rest of its last read.
+        waiting_.hold(id_, out_.capacity() + splitter_.capacity_bytes(), [self = weak_from_this()](std::size_t held) {
+            if (const auto session = self.lock()) {
+                session->drop_for_memory(held);
+            }
+        });
+        try {
+            std::tie(error, std::ignore) = co_await asio::async_write(
+                socket_, asio::buffer(out_.data() + written, out_.size() - written), use_tuple);
+        } catch (...) { // out of memory, say: the session ends, and holds nothing
+            waiting_.release(id_);
+            throw;
+        }
         waiting_.release(id_);
         writing_ = false;
     }
     out_.clear();
     touch();
-    co_return !error;
+    co_return !error && !dropped_for_memory_; // dropped after the write ended, before it resumed: as good as failed
 }
 
 void client_session::drop_for_memory(std::size_t held) {

@@ -9,10 +9,11 @@ void waiting_output::hold(std::uint64_t id, std::size_t bytes, drop_fn drop) {
     holdings_.push_back(holding{id, bytes, std::move(drop)});
     held_bytes_ += bytes;
     while (held_bytes_ > max_bytes_) {
-        // The largest; of equals, the newest (the last), which has waited least.
+        // The largest; of equals, the oldest (the first), which has waited longest: a client
+        // that reads nothing waits until it is dropped, one that reads waits briefly.
         auto largest = holdings_.begin();
         for (auto h = holdings_.begin(); h != holdings_.end(); ++h) {
-            if (h->bytes >= largest->bytes) {
+            if (h->bytes > largest->bytes) {
                 largest = h;
             }
         }

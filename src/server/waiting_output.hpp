@@ -8,11 +8,12 @@
 namespace herd::server {
 
 // The replies that clients have not taken, all connections together, bounded by
-// limits.waiting_output_mib. A session whose write must wait for its client holds the room
-// of its unwritten replies here until the write ends. When the holdings pass the bound, the
-// largest are dropped first, the newest among them, until the rest fit: a crowd of clients
-// that read nothing cannot take the member's memory, and a slow client with a few replies
-// waiting keeps its connection.
+// limits.waiting_output_mib. A session whose write must wait for its client holds here the
+// room of its reply buffer and of its unanswered input until the write ends. When the
+// holdings pass the bound, the largest are dropped first (of equals, the one that has waited
+// longest) until the rest fit: a crowd of clients that read nothing cannot fill the member's
+// memory with replies, and a slow client with fewer replies waiting keeps its connection.
+// (What the kernel buffers for each socket is bounded by the kernel, not here.)
 class waiting_output {
 public:
     // Closes the connection of a holding chosen to make room; called at most once, from
@@ -40,7 +41,7 @@ private:
 
     std::size_t max_bytes_;
     std::size_t held_bytes_ = 0;
-    std::vector<holding> holdings_; // few: only the sessions whose write waits
+    std::vector<holding> holdings_; // the sessions whose write waits, oldest first (scanned: up to max_connections)
 };
 
 } // namespace herd::server

@@ -327,14 +327,14 @@ TEST_F(member_test, a_client_that_does_not_read_is_dropped_and_others_are_served
 
 TEST_F(member_test, clients_that_do_not_read_are_dropped_largest_first_past_the_bound_on_waiting_replies) {
     // The send timeout is far off: only limits.waiting_output_mib can drop anyone here.
-    start("[limits]\nsend_timeout_ms = 60000\nidle_timeout_ms = 60000\nmax_output_bytes = 524288\n"
-          "waiting_output_mib = 1\n");
+    start("[limits]\nsend_timeout_ms = 60000\nidle_timeout_ms = 60000\nwaiting_output_mib = 3\n");
     line_client setup(port());
     setup.send("IAMAT k " + ucla + " 1\n");
     setup.read_lines(1);
     // Three clients that read nothing, each sent about 14 MB of WHATSAT replies (2,000 lines):
-    // once the sockets are full, each one's write waits holding about 1 MiB of replies (the
-    // output bound, 512 KiB, and the room its string grew to). Two of them cannot fit.
+    // once the sockets are full, each one's write waits holding about 2 MB (the room its reply
+    // buffer grew to past the 1 MiB output bound, and the rest of its read). One fits in 3 MiB;
+    // as each of the others comes, the one that has waited longest is dropped.
     const std::string flood = whatsats_near_k(2000);
     std::vector<std::unique_ptr<line_client>> hogs;
     for (int c = 0; c < 3; ++c) {
@@ -345,16 +345,21 @@ TEST_F(member_test, clients_that_do_not_read_are_dropped_largest_first_past_the_
             // the member may already have dropped it
         }
     }
-    const std::string dropped = "bytes of waiting replies were the most when all clients' passed 1 MiB "
-                                "(limits.waiting_output_mib): closing";
-    EXPECT_TRUE(wait_until([&] { return dir_.read("logs/Clark.log").find(dropped) != std::string::npos; }, 20s));
-    EXPECT_TRUE(wait_until(
-        [&] {
-            return dir_.read("logs/Clark.log").find("disconnected: its waiting replies dropped (limits.waiting_output_mib)") !=
-                   std::string::npos;
-        },
-        10s));
-    EXPECT_EQ(dir_.read("logs/Clark.log").find("reply not taken within"), std::string::npos);
+    const std::regex dropped("client [0-9]+ not reading: its [0-9]+ bytes of waiting replies were the most when all "
+                             "clients' passed 3 MiB \\(limits.waiting_output_mib\\): closing");
+    const auto drops = [&] {
+        const std::string log = dir_.read("logs/Clark.log");
+        return std::distance(std::sregex_iterator(log.begin(), log.end(), dropped), std::sregex_iterator());
+    };
+    EXPECT_TRUE(wait_until([&] { return drops() == 2; }, 20s));
+    std::this_thread::sleep_for(1s);
+    EXPECT_EQ(drops(), 2) << "the one left fits: it stays";
+    const std::string log = dir_.read("logs/Clark.log");
+    const std::string reason = "disconnected: its waiting replies dropped (limits.waiting_output_mib)";
+    const std::size_t first = log.find(reason);
+    ASSERT_NE(first, std::string::npos);
+    EXPECT_NE(log.find(reason, first + 1), std::string::npos) << "both dropped connections end for that reason";
+    EXPECT_EQ(log.find("reply not taken within"), std::string::npos);
     line_client other(port());
     other.send("IAMAT other +1+1 1\n");
     EXPECT_TRUE(other.read_lines(1).starts_with("AT Clark "));

@@ -78,6 +78,12 @@ TEST(config, limits_are_configurable) {
     EXPECT_EQ(config.limits.waiting_output_mib, 3u);
     EXPECT_NE(error_of(std::string(minimal) + "[limits]\nwaiting_output_mib = 0\n").find("limits.waiting_output_mib"),
               std::string::npos);
+    EXPECT_NE(error_of(std::string(minimal) + "[limits]\nwaiting_output_mib = 1\n")
+                  .find("limits.waiting_output_mib: must hold at least twice limits.max_output_bytes"),
+              std::string::npos);
+    EXPECT_EQ(parse_config(std::string(minimal) + "[limits]\nwaiting_output_mib = 1\nmax_output_bytes = 524288\n", "t")
+                  .limits.waiting_output_mib,
+              1u);
     EXPECT_NE(error_of(std::string(minimal) + "[limits]\nstore_mib = 0\n").find("limits.store_mib"), std::string::npos);
 }
 

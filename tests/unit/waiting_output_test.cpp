@@ -48,10 +48,14 @@ TEST_F(waiting_output_test, past_the_bound_the_largest_are_dropped_until_the_res
     EXPECT_EQ(waiting_.held_bytes(), 560u);
 }
 
-TEST_F(waiting_output_test, of_equal_holdings_the_newest_is_dropped) {
-    hold(1, 600);
-    hold(2, 600);
-    EXPECT_EQ(dropped_, (std::vector<std::pair<std::uint64_t, std::size_t>>{{2, 600}}));
+TEST_F(waiting_output_test, of_equal_holdings_the_one_that_has_waited_longest_is_dropped) {
+    hold(1, 300);
+    hold(2, 300);
+    hold(3, 300);
+    waiting_.release(1);
+    hold(4, 300);
+    hold(5, 300); // 1,200: of 2, 3, 4 and 5, 2 has waited longest
+    EXPECT_EQ(dropped_, (std::vector<std::pair<std::uint64_t, std::size_t>>{{2, 300}}));
 }
 
 TEST_F(waiting_output_test, a_holding_larger_than_the_bound_alone_is_dropped_at_once) {
