@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -21,9 +22,13 @@ rlim_t raise_file_limit();
 // `herd serve NAME`: runs one member in the foreground until SIGINT or SIGTERM.
 int serve(const std::string& name, const std::string& config_path);
 
-// `herd send NAME [LINE]`: sends LINE (or each line of stdin) to the member and prints
-// what it answers until it closes the connection.
-int send(const std::string& name, const std::string& config_path, const std::optional<std::string>& line);
+// `herd send NAME [LINE]`: sends LINE (or each line of stdin) to the member and prints its
+// replies; fails (exit_failure, a message on stderr) when it cannot connect within `timeout`,
+// when the member closes the connection before every reply came back (or, typing, before the
+// input ended), or when replies are owed and the member neither answers nor takes lines for
+// `timeout`.
+int send(const std::string& name, const std::string& config_path, const std::optional<std::string>& line,
+         std::chrono::milliseconds timeout);
 
 // `herd up`: runs every member of the config as a child process until SIGINT or SIGTERM.
 int up(const std::string& config_path, const std::string& herd_binary);

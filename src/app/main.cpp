@@ -41,6 +41,11 @@ int main(int argc, char** argv) {
     send->add_option("NAME", name, "The member to talk to")->required();
     send->add_option("LINE", line, "One line to send; without it, lines are read from stdin");
     send->add_option("--config,-c", config_path, "The herd's config file")->capture_default_str();
+    int send_timeout_ms = 10'000;
+    send->add_option("--timeout-ms", send_timeout_ms,
+                     "Give up when connecting, or a reply owed, takes longer than this")
+        ->check(CLI::Range(1, 86'400'000))
+        ->capture_default_str();
 
     auto* up = app.add_subcommand("up", "Run every member of the herd, each as its own process");
     up->add_option("--config,-c", config_path, "The herd's config file")->capture_default_str();
@@ -56,7 +61,7 @@ int main(int argc, char** argv) {
         return herd::app::serve(name, config_path);
     }
     if (send->parsed()) {
-        return herd::app::send(name, config_path, line);
+        return herd::app::send(name, config_path, line, std::chrono::milliseconds(send_timeout_ms));
     }
     if (up->parsed()) {
         return herd::app::up(config_path, self_path(argv[0]));

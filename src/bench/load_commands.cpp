@@ -1,6 +1,7 @@
 #include "bench/load_commands.hpp"
 
 #include "common/append_decimal.hpp"
+#include "protocol/reply.hpp"
 
 namespace herd::bench {
 namespace {
@@ -83,15 +84,10 @@ void append_commands(std::string& out, const load_options& options, std::size_t 
 }
 
 std::size_t reply_length(load_mode mode, std::string_view in, std::size_t& scan) {
-    const bool framed_by_blank_line = mode == load_mode::whatsat && !in.starts_with("?");
-    const std::string_view end = framed_by_blank_line ? "\n\n" : "\n";
-    const auto at = in.find(end, scan);
-    if (at == std::string_view::npos) {
-        scan = in.size() < end.size() ? 0 : in.size() - (end.size() - 1);
-        return 0;
-    }
-    scan = 0;
-    return at + end.size();
+    // A RESP reply to GEOADD is one line, as an IAMAT's is.
+    return protocol::reply_length(mode == load_mode::whatsat ? protocol::reply_framing::whatsat
+                                                             : protocol::reply_framing::line,
+                                  in, scan);
 }
 
 bool is_error(load_mode mode, std::string_view reply) {

@@ -84,4 +84,24 @@ void append_whatsat_reply(std::string& out, std::string_view at_line, std::strin
     out += "\n\n";
 }
 
+reply_framing framing_of(std::string_view line) {
+    const command parsed = parse_command(line);
+    if (std::holds_alternative<blank_line>(parsed)) {
+        return reply_framing::none;
+    }
+    return std::holds_alternative<whatsat_command>(parsed) ? reply_framing::whatsat : reply_framing::line;
+}
+
+std::size_t reply_length(reply_framing framing, std::string_view in, std::size_t& scan) {
+    const bool framed_by_blank_line = framing == reply_framing::whatsat && !in.starts_with("?");
+    const std::string_view end = framed_by_blank_line ? "\n\n" : "\n";
+    const auto at = in.find(end, scan);
+    if (at == std::string_view::npos) {
+        scan = in.size() < end.size() ? 0 : in.size() - (end.size() - 1);
+        return 0;
+    }
+    scan = 0;
+    return at + end.size();
+}
+
 } // namespace herd::protocol

@@ -39,4 +39,14 @@ void append_iamat_reply(std::string& out, std::string_view at_line);
 // collapsed to one and no trailing newline, then two LFs.
 void append_whatsat_reply(std::string& out, std::string_view at_line, std::string_view json);
 
+// How the reply to a line is framed, known from the line alone: a blank line gets none, a
+// WHATSAT's reply ends with two LFs unless it is a `?` line, and any other reply is one line.
+enum class reply_framing { none, line, whatsat };
+reply_framing framing_of(std::string_view line);
+
+// The length of the first complete reply in `in`, framed as `framing` (line or whatsat), or 0
+// when it is not all there yet. `scan` is where the search for its end resumes (so a long
+// reply arriving in pieces is scanned once); it is 0 again once a reply is found.
+std::size_t reply_length(reply_framing framing, std::string_view in, std::size_t& scan);
+
 } // namespace herd::protocol

@@ -4,7 +4,9 @@
 #include <string>
 #include <thread>
 
+#include <fcntl.h>
 #include <sched.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -204,6 +206,67 @@ TEST_F(cli_test, send_fails_when_the_connection_breaks) {
     ::close(beta);
     EXPECT_EQ(result.status, 1) << result.err;
     EXPECT_TRUE(contains(result.err, "the connection to Beta broke")) << result.err;
+}
+
+// A member that takes the connection but never answers (here: a port nobody accepts on, whose
+// kernel completes the handshake) is given up on, not waited for forever.
+TEST_F(cli_test, send_gives_up_on_a_member_that_never_answers) {
+    const int beta = listen_on(herd_.ports.at("Beta"));
+    ASSERT_GE(beta, 0);
+    expect_gives_up({"send", "Beta", "--config", config_, "--timeout-ms", "300", "IAMAT k +1+1 1"},
+                    "herd: no reply from Beta for 300 ms (1 reply not received)");
+    ::close(beta);
+}
+
+// A member that reads the lines and closes having answered only some of them: the replies
+// missing are a failure the caller sees, with what did come printed.
+TEST_F(cli_test, send_fails_when_the_member_closes_before_every_reply) {
+    const int beta = listen_on(herd_.ports.at("Beta"));
+    ASSERT_GE(beta, 0);
+    const std::string lines = "IAMAT a +1+1 1\nWHATSAT a 10 5\n";
+    std::thread member([beta, &lines] { // answers the first line only, then closes cleanly
+        const int fd = ::accept(beta, nullptr, nullptr);
+        if (fd < 0) {
+            return;
+        }
+        std::string got;
+        char buffer[256];
+        ssize_t n = 0;
+        while (got.size() < lines.size() && (n = ::read(fd, buffer, sizeof buffer)) > 0) {
+            got.append(buffer, static_cast<std::size_t>(n));
+        }
+        const std::string reply = "AT Beta +0.1 a +1+1 1\n";
+        [[maybe_unused]] const ssize_t written = ::write(fd, reply.data(), reply.size());
+        ::close(fd);
+    });
+    const auto result = run_herd({"send", "Beta", "--config", config_}, dir_.path(), lines, 30s);
+    member.join();
+    ::close(beta);
+    EXPECT_EQ(result.status, 1) << result.err;
+    EXPECT_EQ(result.out, "AT Beta +0.1 a +1+1 1\n");
+    EXPECT_TRUE(contains(result.err, "herd: the connection to Beta broke: Beta closed it (1 reply not received)"))
+        << result.err;
+}
+
+// Someone typing at a member that closes the connection (here its idle timeout) is told at
+// once, not when they next press Enter, or never.
+TEST_F(cli_test, send_reading_stdin_reports_a_member_that_closes_the_connection) {
+    herd_.extra = "[limits]\nidle_timeout_ms = 300\n";
+    herd_.write_config(dir_);
+    const auto member = start_member("Alpha", herd_.ports.at("Alpha"), config_, dir_.path());
+    const std::string typing = dir_.file("typing");
+    ASSERT_EQ(::mkfifo(typing.c_str(), 0600), 0);
+    const int keyboard = ::open(typing.c_str(), O_RDWR); // held open: the input never ends
+    ASSERT_GE(keyboard, 0);
+    herd_process send({"send", "Alpha", "--config", config_}, dir_.path(), "send", typing);
+    const std::string line = "IAMAT k +1+1 1\n";
+    ASSERT_EQ(::write(keyboard, line.data(), line.size()), static_cast<ssize_t>(line.size()));
+    const auto status = send.wait(10s);
+    ::close(keyboard);
+    ASSERT_TRUE(status.has_value()) << "still waiting for input after the member closed";
+    EXPECT_EQ(*status, 1) << send.err();
+    EXPECT_TRUE(send.out().starts_with("AT Alpha ")) << send.out();
+    EXPECT_TRUE(contains(send.err(), "herd: the connection to Alpha broke: Alpha closed it\n")) << send.err();
 }
 
 TEST_F(cli_test, up_starts_every_member_and_stops_them_on_sigterm) {

@@ -85,5 +85,27 @@ TEST(reply, whatsat_reply_frames_json_without_empty_lines) {
     EXPECT_EQ(out, "AT Clark +0.1 k +1+1 1\n{\n   \"a\" : 1\n}\n\n");
 }
 
+TEST(reply, a_line_s_reply_framing_is_known_from_the_line) {
+    EXPECT_EQ(framing_of(" \t\r"), reply_framing::none);
+    EXPECT_EQ(framing_of(""), reply_framing::none);
+    EXPECT_EQ(framing_of("IAMAT k +1+1 1"), reply_framing::line);
+    EXPECT_EQ(framing_of("nonsense"), reply_framing::line);
+    EXPECT_EQ(framing_of("WHATSAT k 10 5"), reply_framing::whatsat);
+    EXPECT_EQ(framing_of("  WHATSAT\tk 10 5 "), reply_framing::whatsat);
+    EXPECT_EQ(framing_of("WHATSAT k 51 5"), reply_framing::line); // invalid: a `?` line
+}
+
+TEST(reply, a_reply_ends_with_its_line_or_for_a_whatsat_with_a_blank_line) {
+    std::size_t scan = 0;
+    EXPECT_EQ(reply_length(reply_framing::line, "AT a b\nAT c", scan), 7U);
+    EXPECT_EQ(reply_length(reply_framing::line, "AT a", scan), 0U);
+    scan = 0;
+    EXPECT_EQ(reply_length(reply_framing::whatsat, "AT a b\n{\n}\n", scan), 0U); // no blank line yet
+    EXPECT_EQ(scan, 10U); // the search resumes at the last LF, which may begin the blank line
+    EXPECT_EQ(reply_length(reply_framing::whatsat, "AT a b\n{\n}\n\nAT", scan), 12U);
+    EXPECT_EQ(scan, 0U);
+    EXPECT_EQ(reply_length(reply_framing::whatsat, "? WHATSAT x\nAT", scan), 12U); // `?` is one line
+}
+
 } // namespace
 } // namespace herd::protocol
