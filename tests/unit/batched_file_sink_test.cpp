@@ -217,14 +217,15 @@ TEST_F(sink_test, the_blocks_of_a_written_batch_are_reused_for_the_next) {
     }
     // Once the writer has the second batch written: eight of its blocks kept for reuse, and the
     // first batch's eight as spares (two of them now taking entries), each a block's reserve of
-    // 125 bytes. Blocks not reused would leave little more than the second batch's (1,125
-    // bytes, when reuse took only blocks of a batch's size).
+    // 125 bytes: sixteen in all. New blocks for the last entries, instead of spares, would
+    // make eighteen; keeping no spares, little more than the second batch's (1,125 bytes).
     const std::size_t reused = 16 * 125;
     const auto deadline = std::chrono::steady_clock::now() + 5s;
     while (sink->held_bytes() < reused && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(5ms);
     }
-    EXPECT_GE(sink->held_bytes(), reused);
+    std::this_thread::sleep_for(50ms); // nothing more is to come
+    EXPECT_EQ(sink->held_bytes(), reused);
 }
 
 // A file that refuses writes (a full disk; here a file size limit) loses entries. Once it takes

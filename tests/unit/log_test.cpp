@@ -114,7 +114,7 @@ TEST(log, traffic_entries_name_the_client_and_escape_the_bytes) {
         const auto logger = make_member_logger(dir, "Unit");
         logger->info("first");
         logger->traffic(18446744073709551615u, '<', std::string_view("x\x01y\n", 4));
-        logger->traffic(7, '>', std::string(70'000, 'a')); // longer than a batch
+        logger->traffic(7, '>', std::string(70'000, 'a')); // longer than a block (64 KiB)
         logger->traffic(7, '>', "AT\n");
         logger->info("last");
         logger->set_level(spdlog::level::warn);
