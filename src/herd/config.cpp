@@ -1,6 +1,7 @@
 #include "herd/config.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -137,9 +138,13 @@ void read_servers(const reporter& r, const toml::table& root, herd_config& confi
 }
 
 void read_herd(const reporter& r, const toml::table& root, herd_config& config) {
-    const toml::table* herd = root["herd"].as_table();
+    const toml::node* herd_node = root.get("herd");
+    if (herd_node == nullptr) {
+        return; // every key of [herd] has its default
+    }
+    const toml::table* herd = herd_node->as_table();
     if (herd == nullptr) {
-        r.fail(root.get("herd"), "herd", "a [herd] table is required");
+        r.fail(herd_node, "herd", "must be a table");
     }
     r.only_keys(*herd, "herd", {"log_dir", "log_level", "links", "secret_env"});
     if (herd->contains("log_dir")) {
@@ -155,6 +160,16 @@ void read_herd(const reporter& r, const toml::table& root, herd_config& config) 
     }
     if (herd->contains("secret_env")) {
         config.secret_env = required_string(r, *herd, "secret_env", "herd");
+        // A name `setenv` takes and a shell can set: `herd up` puts a secret it makes there.
+        const bool variable_name =
+            !std::isdigit(static_cast<unsigned char>(config.secret_env.front())) &&
+            std::all_of(config.secret_env.begin(), config.secret_env.end(),
+                        [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; });
+        if (!variable_name) {
+            r.fail(herd->get("secret_env"), "herd.secret_env",
+                   "'" + config.secret_env + "' is not an environment variable name (letters, digits and _, "
+                   "not first a digit)");
+        }
     }
     const toml::node* links_node = herd->get("links");
     if (links_node == nullptr) {

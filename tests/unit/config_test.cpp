@@ -52,6 +52,27 @@ TEST(config, reads_the_documented_keys) {
     EXPECT_EQ(config.limits.max_handshakes, 256u);
 }
 
+TEST(config, every_herd_key_has_a_default_so_the_table_may_be_left_out) {
+    const auto config = parse_config("[servers.Solo]\nhost = \"127.0.0.1\"\nport = 10003\n", "t");
+    EXPECT_EQ(config.log_dir, "logs");
+    EXPECT_EQ(config.log_level, "info");
+    EXPECT_EQ(config.secret_env, "HERD_SECRET");
+    EXPECT_TRUE(config.links.empty());
+    EXPECT_NE(error_of("herd = 3\n[servers.Solo]\nhost = \"127.0.0.1\"\nport = 10003\n").find("herd: must be a table"),
+              std::string::npos);
+}
+
+TEST(config, the_secret_s_variable_must_be_one_a_shell_and_setenv_take) {
+    const std::string servers = std::string(minimal).substr(std::string(minimal).find("[servers.Clark]"));
+    EXPECT_EQ(parse_config("[herd]\nsecret_env = \"_MY_HERD_2\"\n" + servers, "t").secret_env, "_MY_HERD_2");
+    for (const char* bad : {"A=B", "2SECRET", "MY-SECRET", "MY SECRET"}) {
+        EXPECT_NE(error_of("[herd]\nsecret_env = \"" + std::string(bad) + "\"\n" + servers)
+                      .find("herd.secret_env: '" + std::string(bad) + "' is not an environment variable name"),
+                  std::string::npos)
+            << bad;
+    }
+}
+
 TEST(config, the_default_herd_file_is_valid) {
     const auto config = load_config(HERD_TEST_DATA "/../../config/herd.toml");
     EXPECT_EQ(config.servers.size(), 5u);
