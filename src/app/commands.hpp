@@ -15,6 +15,9 @@ inline constexpr int exit_bad_config = 2; // the config or the command line is w
 
 // Set by `herd up` for its members: its pid, so that a member ends when it does.
 inline constexpr const char* parent_pid_variable = "HERD_UP_PID";
+// Set by `herd up` for its members: the descriptor on which a member writes one byte once it
+// listens, so that `up` says the herd is up only when it is.
+inline constexpr const char* ready_fd_variable = "HERD_READY_FD";
 
 // Raises the soft limit on open files to the hard one, as servers do; returns the new limit.
 rlim_t raise_file_limit();

@@ -1,7 +1,9 @@
+#include <charconv>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -37,6 +39,21 @@ rlim_t raise_file_limit() {
     }
     return limit.rlim_cur;
 }
+
+namespace {
+
+// Started by `herd up`: tells it, on the descriptor it named, that this member listens.
+void tell_up_ready() {
+    const char* named = std::getenv(ready_fd_variable);
+    int fd = -1;
+    if (named == nullptr || std::from_chars(named, named + std::strlen(named), fd).ec != std::errc() || fd < 0) {
+        return;
+    }
+    [[maybe_unused]] const ssize_t written = ::write(fd, "1", 1); // `up` gone: nobody to tell
+    ::close(fd);
+}
+
+} // namespace
 
 int serve(const std::string& name, const std::string& config_path) {
     // Started by `herd up`: end (as on SIGTERM) when it ends, even by SIGKILL, rather than
@@ -109,6 +126,7 @@ int serve(const std::string& name, const std::string& config_path) {
         std::printf("herd: %s listening on %s:%u, logging to %s/%s.log\n", name.c_str(),
                     endpoint.address().to_string().c_str(), endpoint.port(), config.log_dir.c_str(), name.c_str());
         std::fflush(stdout);
+        tell_up_ready();
 
         boost::asio::steady_timer deadline(io);
         signals.async_wait([&](const boost::system::error_code& error, int signal) {

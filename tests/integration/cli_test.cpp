@@ -283,6 +283,51 @@ TEST_F(cli_test, up_starts_every_member_and_stops_them_on_sigterm) {
     EXPECT_TRUE(contains(up.out(), "all members stopped")) << up.out();
 }
 
+// The full gazetteer takes a while to load: `up` must not call the herd up meanwhile.
+TEST_F(cli_test, up_says_the_herd_is_up_only_once_every_member_listens) {
+    std::string text = dir_.read("herd.toml");
+    const std::string fixture = std::string(HERD_TEST_DATA) + "/places.json";
+    text.replace(text.find(fixture), fixture.size(), std::string(HERD_TEST_DATA) + "/../../data/cities.json");
+    dir_.write("herd.toml", text);
+    herd_process up({"up", "--config", config_}, dir_.path(), "up");
+    ASSERT_TRUE(wait_until([&] { return contains(up.out(), "2 members up"); }, 60s)) << up.out() << up.err();
+    EXPECT_TRUE(port_accepts(herd_.ports.at("Alpha")));
+    EXPECT_TRUE(port_accepts(herd_.ports.at("Beta")));
+    up.signal(SIGTERM);
+    EXPECT_EQ(up.wait(10s), 0) << up.err();
+}
+
+// A member that cannot start (its port is taken) stops the whole start: a herd with a hole
+// in it is not what `up` was asked for.
+TEST_F(cli_test, up_stops_the_herd_when_a_member_cannot_start) {
+    const int taken = listen_on(herd_.ports.at("Beta"));
+    ASSERT_GE(taken, 0);
+    herd_process up({"up", "--config", config_}, dir_.path(), "up");
+    const auto status = up.wait(20s);
+    ::close(taken);
+    ASSERT_TRUE(status.has_value()) << "still running with a member missing: " << up.out();
+    EXPECT_EQ(*status, 1) << up.err();
+    EXPECT_TRUE(contains(up.err(), ") exited with status 1")) << up.err();
+    EXPECT_TRUE(contains(up.err(), "herd: Beta did not start (see above)\nherd: not every member started: stopping the herd"))
+        << up.err();
+    EXPECT_FALSE(contains(up.out(), "members up")) << up.out();
+    EXPECT_FALSE(port_accepts(herd_.ports.at("Alpha"))); // stopped with the rest
+}
+
+// What only a member finds wrong in the config (a Google backend without its key) makes
+// `up` a config error too.
+TEST_F(cli_test, up_exits_2_when_its_members_find_the_config_wrong) {
+    std::string text = dir_.read("herd.toml");
+    const std::string offline = "backend = \"offline\"";
+    text.replace(text.find(offline), offline.size(), "backend = \"google\"\napi_key_env = \"HERD_TEST_NO_SUCH_KEY\"");
+    dir_.write("herd.toml", text);
+    herd_process up({"up", "--config", config_}, dir_.path(), "up");
+    const auto status = up.wait(20s);
+    ASSERT_TRUE(status.has_value()) << up.out();
+    EXPECT_EQ(*status, 2) << up.err();
+    EXPECT_TRUE(contains(up.err(), "HERD_TEST_NO_SUCH_KEY (places.api_key_env), which is not set")) << up.err();
+}
+
 // Kills Beta as an operator would (its pid is what `up` printed) and checks that `up` reports
 // it, keeps Alpha, and exits 1 when stopped later.
 void expect_up_reports_beta_s_death(herd_process& up, const test_herd& herd) {
