@@ -55,7 +55,12 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
-        return app.exit(error) == 0 ? herd::app::exit_ok : herd::app::exit_bad_config;
+        if (error.get_exit_code() == 0) {
+            return app.exit(error) == 0 ? herd::app::exit_ok : herd::app::exit_bad_config; // --help
+        }
+        // One line, like every other error of the command line or the config.
+        std::fprintf(stderr, "herd: %s (herd --help lists the commands and options)\n", error.what());
+        return herd::app::exit_bad_config;
     }
     if (serve->parsed()) {
         return herd::app::serve(name, config_path);

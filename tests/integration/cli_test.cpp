@@ -1,4 +1,5 @@
 // The command line of the real binary: exit codes and messages a person sees.
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <string>
@@ -93,6 +94,18 @@ TEST_F(cli_test, no_command_is_a_usage_error) {
     const auto result = run_herd({}, dir_.path());
     EXPECT_EQ(result.status, 2);
     EXPECT_TRUE(contains(result.err, "subcommand")) << result.err;
+}
+
+// As README.md says of every error: on stderr, in one line.
+TEST_F(cli_test, a_usage_error_is_one_line_on_stderr) {
+    for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+             {}, {"send"}, {"send", "Alpha", "--timeout-ms", "0"}, {"serve", "Alpha", "--no-such-option"}}) {
+        const auto result = run_herd(args, dir_.path());
+        EXPECT_EQ(result.status, 2) << result.err;
+        EXPECT_TRUE(result.err.starts_with("herd: ")) << result.err;
+        EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+        EXPECT_TRUE(result.out.empty()) << result.out;
+    }
 }
 
 TEST_F(cli_test, unknown_member_is_refused) {
