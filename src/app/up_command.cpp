@@ -167,6 +167,7 @@ start_outcome wait_until_listening(std::map<pid_t, child>& children, const sigse
         }
     }
     const bool timed_out = std::chrono::steady_clock::now() > give_up;
+    reap(children, false); // one that said it listens may have ended since (its signal consumed above)
     bool all = true;
     for (auto& [pid, member] : children) {
         const bool still_starting = member.ready_pipe >= 0;
@@ -174,10 +175,14 @@ start_outcome wait_until_listening(std::map<pid_t, child>& children, const sigse
             ::close(member.ready_pipe);
             member.ready_pipe = -1;
         }
-        if (member.ready) {
+        if (member.ready && member.running) {
             continue;
         }
         all = false;
+        if (member.ready) {
+            std::fprintf(stderr, "herd: %s ended after it began to listen (see above)\n", member.name.c_str());
+            continue;
+        }
         if (still_starting) {
             if (timed_out) {
                 std::fprintf(stderr, "herd: %s did not start listening within %lld s\n", member.name.c_str(),
@@ -230,14 +235,15 @@ int up(const std::string& config_path, const std::string& herd_binary) {
     bool spawned = true;
     for (const auto& [name, server] : config.servers) {
         int ends[2];
-        int error = ::pipe2(ends, O_CLOEXEC) == 0 ? 0 : errno;
-        const pid_t pid = error == 0 ? spawn_member(herd_binary, name, config_path, ends[1], error) : -1;
-        if (error == 0 || pid >= 0) {
-            ::close(ends[1]);
+        const bool piped = ::pipe2(ends, O_CLOEXEC) == 0;
+        int error = piped ? 0 : errno;
+        const pid_t pid = piped ? spawn_member(herd_binary, name, config_path, ends[1], error) : -1;
+        if (piped) {
+            ::close(ends[1]); // the member's now
         }
         if (pid < 0) {
             std::fprintf(stderr, "herd: cannot start %s: %s\n", name.c_str(), std::strerror(error));
-            if (error == 0 || pid >= 0) {
+            if (piped) {
                 ::close(ends[0]);
             }
             spawned = false;

@@ -289,10 +289,13 @@ void read_limits(const reporter& r, const toml::table& root, herd_config& config
     if (const toml::node* n = limits->get("store_mib")) {
         config.limits.store_mib = integer_in<std::size_t>(r, *n, "limits.store_mib", 1, std::size_t{1} << 22);
     }
-    if ((config.limits.waiting_output_mib << 20) < 2 * config.limits.max_output_bytes) {
+    // The room one client's replies and unanswered input can take (a buffer grows to twice what it holds).
+    const std::size_t one_client = 2 * (config.limits.max_output_bytes + config.limits.max_line_bytes + client_read_bytes);
+    if ((config.limits.waiting_output_mib << 20) < one_client) {
         r.fail(limits, "limits.waiting_output_mib",
-               "must hold at least twice limits.max_output_bytes (the room one client's replies can take), or a "
-               "client that reads would be dropped whenever its write waits");
+               "must hold what one client can: twice limits.max_output_bytes, limits.max_line_bytes and a "
+               "64 KiB read together (" + std::to_string(one_client) +
+                   " bytes), or a client that reads would be dropped whenever its write waits");
     }
     if (config.limits.peer_timeout <= config.limits.peer_heartbeat) {
         r.fail(limits, "limits.peer_timeout_ms", "must be longer than limits.peer_heartbeat_ms");

@@ -31,6 +31,9 @@ struct server_config {
 // The largest limits.max_line_bytes a configuration may set.
 inline constexpr std::size_t max_line_bytes_ceiling = std::size_t{1} << 24;
 
+// What a member reads from a client at once (into its one shared buffer).
+inline constexpr std::size_t client_read_bytes = 64 * 1024;
+
 // Every limit a member enforces, with its default.
 struct limits_config {
     std::size_t max_line_bytes = 8192;              // longer client lines: `?` and close

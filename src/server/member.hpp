@@ -59,7 +59,7 @@ private:
     peer::peer_hub peers_;
     request_handler handler_;
     boost::asio::ip::tcp::acceptor acceptor_;
-    std::vector<char> read_buffer_ = std::vector<char>(64 * 1024); // every session reads into it (see client_session)
+    std::vector<char> read_buffer_ = std::vector<char>(config::client_read_bytes); // every session reads into it (see client_session)
     waiting_output waiting_output_; // the replies sessions hold for clients not taking them
     std::unordered_set<std::shared_ptr<client_session>> sessions_;
     std::uint64_t next_session_id_ = 1;

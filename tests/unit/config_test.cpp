@@ -100,11 +100,14 @@ TEST(config, limits_are_configurable) {
     EXPECT_NE(error_of(std::string(minimal) + "[limits]\nwaiting_output_mib = 0\n").find("limits.waiting_output_mib"),
               std::string::npos);
     EXPECT_NE(error_of(std::string(minimal) + "[limits]\nwaiting_output_mib = 1\n")
-                  .find("limits.waiting_output_mib: must hold at least twice limits.max_output_bytes"),
+                  .find("limits.waiting_output_mib: must hold what one client can: twice limits.max_output_bytes, "
+                        "limits.max_line_bytes and a 64 KiB read together (2244608 bytes)"),
               std::string::npos);
-    EXPECT_EQ(parse_config(std::string(minimal) + "[limits]\nwaiting_output_mib = 1\nmax_output_bytes = 524288\n", "t")
+    EXPECT_EQ(parse_config(std::string(minimal) + "[limits]\nwaiting_output_mib = 1\nmax_output_bytes = 450560\n", "t")
                   .limits.waiting_output_mib,
-              1u);
+              1u); // 2 x (450,560 + 8,192 + 65,536) is 1 MiB
+    EXPECT_NE(error_of(std::string(minimal) + "[limits]\nwaiting_output_mib = 1\nmax_output_bytes = 450561\n"),
+              "");
     EXPECT_NE(error_of(std::string(minimal) + "[limits]\nstore_mib = 0\n").find("limits.store_mib"), std::string::npos);
 }
 
