@@ -26,12 +26,14 @@ rlim_t raise_file_limit();
 int serve(const std::string& name, const std::string& config_path);
 
 // `herd send NAME [LINE]`: sends LINE (or each line of stdin) to the member and prints its
-// replies; fails (exit_failure, a message on stderr) when it cannot connect within `timeout`,
-// when the member closes the connection before every reply came back (or, typing, before the
-// input ended), or when replies are owed and the member neither answers nor takes lines for
-// `timeout`.
+// replies; fails (exit_failure, a message on stderr) when it cannot connect within the
+// timeout, when the member closes the connection before every reply came back (or, typing,
+// before the input ended), or when replies are owed and the member sends nothing for the
+// timeout: `timeout`, or default_send_timeout, or the config's places.timeout_ms and a second
+// if that is longer.
+inline constexpr std::chrono::milliseconds default_send_timeout{10'000};
 int send(const std::string& name, const std::string& config_path, const std::optional<std::string>& line,
-         std::chrono::milliseconds timeout);
+         std::optional<std::chrono::milliseconds> timeout);
 
 // `herd up`: runs every member of the config as a child process until SIGINT or SIGTERM.
 int up(const std::string& config_path, const std::string& herd_binary);

@@ -41,11 +41,11 @@ int main(int argc, char** argv) {
     send->add_option("NAME", name, "The member to talk to")->required();
     send->add_option("LINE", line, "One line to send; without it, lines are read from stdin");
     send->add_option("--config,-c", config_path, "The herd's config file")->capture_default_str();
-    int send_timeout_ms = 10'000;
+    std::optional<int> send_timeout_ms;
     send->add_option("--timeout-ms", send_timeout_ms,
-                     "Give up when connecting, or a reply owed, takes longer than this")
-        ->check(CLI::Range(1, 86'400'000))
-        ->capture_default_str();
+                     "Give up when connecting, or a reply owed, takes longer than this (default: 10000, or the "
+                     "config's places.timeout_ms + 1000 if longer)")
+        ->check(CLI::Range(1, 86'400'000));
 
     auto* up = app.add_subcommand("up", "Run every member of the herd, each as its own process");
     up->add_option("--config,-c", config_path, "The herd's config file")->capture_default_str();
@@ -66,7 +66,11 @@ int main(int argc, char** argv) {
         return herd::app::serve(name, config_path);
     }
     if (send->parsed()) {
-        return herd::app::send(name, config_path, line, std::chrono::milliseconds(send_timeout_ms));
+        std::optional<std::chrono::milliseconds> timeout;
+        if (send_timeout_ms) {
+            timeout = std::chrono::milliseconds(*send_timeout_ms);
+        }
+        return herd::app::send(name, config_path, line, timeout);
     }
     if (up->parsed()) {
         return herd::app::up(config_path, self_path(argv[0]));

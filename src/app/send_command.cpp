@@ -36,8 +36,9 @@ using failure = std::string;
 
 // One exchange with a member: lines go out as the socket takes them, what comes back is copied
 // to stdout and framed into replies (protocol::reply_length) against the lines sent, so that
-// a reply cut off or never sent is a failure, not a quiet exit 0. A member that neither takes
-// lines nor answers for `timeout` while replies are owed is given up on.
+// a reply cut off or never sent is a failure, not a quiet exit 0. A member that owes replies
+// and sends nothing for `timeout` (counted from its last bytes, or from the line that found
+// nothing owed) is given up on.
 class exchange {
 public:
     exchange(int socket, std::string member, std::chrono::milliseconds timeout)
@@ -84,7 +85,7 @@ private:
             return errno == EINTR ? failure{} : "poll: " + std::string(std::strerror(errno));
         }
         if (ready == 0) {
-            return owed_.empty() ? member_ + " took nothing of the lines sent for " + ms(timeout_)
+            return owed_.empty() ? member_ + " took none of the input for " + ms(timeout_)
                                  : "no reply from " + member_ + " for " + ms(timeout_) + " (" + owed() + ")";
         }
         if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
@@ -98,7 +99,7 @@ private:
             }
         }
         if (read_input && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
-            read_stdin();
+            return read_stdin();
         }
         return {};
     }
@@ -112,8 +113,10 @@ private:
         if (n == 0) { // before every reply came back, or before the input ended (someone typing, say)
             return broke((member_ + " closed it").c_str());
         }
-        std::fwrite(buffer, 1, static_cast<std::size_t>(n), stdout);
-        std::fflush(stdout);
+        if (std::fwrite(buffer, 1, static_cast<std::size_t>(n), stdout) != static_cast<std::size_t>(n) ||
+            std::fflush(stdout) != 0) {
+            return "cannot write the replies: " + std::string(std::strerror(errno)); // a closed pipe, a full disk
+        }
         last_progress_ = steady::now();
         reply_.append(buffer, static_cast<std::size_t>(n));
         while (!owed_.empty()) {
@@ -138,23 +141,22 @@ private:
         if (n < 0) {
             return errno == EAGAIN || errno == EINTR ? failure{} : broke(std::strerror(errno));
         }
-        unsent_.erase(0, static_cast<std::size_t>(n));
-        last_progress_ = steady::now();
+        unsent_.erase(0, static_cast<std::size_t>(n)); // not progress: a hung member's kernel takes bytes too
         return {};
     }
 
-    void read_stdin() {
+    failure read_stdin() {
         char buffer[16 * 1024];
         const ssize_t n = ::read(STDIN_FILENO, buffer, sizeof buffer);
         if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-            return;
+            return {};
         }
         if (n <= 0) { // the end of the input (a read error ends it too)
             if (!partial_.empty()) {
                 queue_line(partial_); // a last line without LF gets one
             }
             input_done_ = true;
-            return;
+            return {};
         }
         partial_.append(buffer, static_cast<std::size_t>(n));
         std::size_t start = 0;
@@ -163,6 +165,10 @@ private:
             start = lf + 1;
         }
         partial_.erase(0, start);
+        return partial_.size() > config::max_line_bytes_ceiling
+                   ? "a line of the input is longer than any member takes (" +
+                         std::to_string(config::max_line_bytes_ceiling) + " bytes)"
+                   : failure{};
     }
 
     void queue_line(std::string_view line) {
@@ -231,10 +237,14 @@ failure connect_within(tcp::socket& socket, const tcp::endpoint& endpoint, std::
 } // namespace
 
 int send(const std::string& name, const std::string& config_path, const std::optional<std::string>& line,
-         std::chrono::milliseconds timeout) {
+         std::optional<std::chrono::milliseconds> timeout_asked) {
     config::server_config target;
+    std::chrono::milliseconds timeout = default_send_timeout;
     try {
-        target = config::load_config(config_path).server(name);
+        const config::herd_config config = config::load_config(config_path);
+        target = config.server(name);
+        // A member answers a look-up upstream within places.timeout_ms: give it that, and a second.
+        timeout = timeout_asked.value_or(std::max(timeout, config.places.timeout + std::chrono::seconds(1)));
     } catch (const config::config_error& error) {
         std::fprintf(stderr, "herd: %s\n", error.what());
         return exit_bad_config;

@@ -21,6 +21,7 @@ public:
     offline_places(std::vector<place> places, std::string attribution);
 
     boost::asio::awaitable<boost::json::object> nearby(nearby_query query) override;
+    bool answers_at_once() const override { return true; }
 
     // The same search, synchronously: nearest first, at most `bound`, all within the radius.
     boost::json::object search(const nearby_query& query) const;

@@ -23,6 +23,9 @@ public:
 
     // Looks up places near `query.centre`. Runs on the member's event loop and must not block it.
     virtual boost::asio::awaitable<boost::json::object> nearby(nearby_query query) = 0;
+
+    // True when nearby() answers without waiting for anything (it never suspends).
+    virtual bool answers_at_once() const { return false; }
 };
 
 } // namespace herd::places

@@ -164,11 +164,12 @@ asio::awaitable<bool> client_session::answer_lines(bool end_of_stream, geo::nano
         }
         log_.traffic(id_, '<', line);
         const std::size_t reply_start = out_.size();
+        bool waited = false;
         if (status == protocol::line_splitter::status::too_long) {
             too_long_ = true;
             protocol::append_invalid_reply(out_, protocol::trim(line));
         } else {
-            co_await handler_.handle(line, arrival, out_);
+            waited = co_await handler_.handle(line, arrival, out_);
         }
         if (out_.size() > reply_start) {
             log_.traffic(id_, '>', std::string_view(out_).substr(reply_start));
@@ -176,8 +177,8 @@ asio::awaitable<bool> client_session::answer_lines(bool end_of_stream, geo::nano
         if (too_long_) {
             co_return false;
         }
-        if (out_.size() >= limits_.max_output_bytes) {
-            co_return true; // write these before answering more
+        if (out_.size() >= limits_.max_output_bytes || waited) {
+            co_return true; // write these before answering more (and before another wait upstream)
         }
     }
 }

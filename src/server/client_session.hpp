@@ -54,7 +54,8 @@ public:
 private:
     // Answers the complete lines buffered, which arrived at `arrival` (the time an AT line
     // reports); returns true when it stopped early because the replies reached
-    // limits.max_output_bytes (write them, then call again).
+    // limits.max_output_bytes, or a reply waited for an upstream look-up (write them, then
+    // call again: replies ready do not wait behind the next look-up).
     boost::asio::awaitable<bool> answer_lines(bool end_of_stream, geo::nanoseconds arrival);
     boost::asio::awaitable<bool> flush();
     // Before closing a connection whose client may have sent more than was read (after an

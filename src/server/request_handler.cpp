@@ -14,7 +14,7 @@ request_handler::request_handler(std::string member_name, store::location_store&
     : member_name_(std::move(member_name)), store_(store), places_(places), on_accepted_(std::move(on_accepted)),
       on_refused_(std::move(on_refused)) {}
 
-boost::asio::awaitable<void> request_handler::handle(std::string_view line, geo::nanoseconds arrival,
+boost::asio::awaitable<bool> request_handler::handle(std::string_view line, geo::nanoseconds arrival,
                                                      std::string& out) {
     const protocol::command command = protocol::parse_command(line);
     if (const auto* iamat = std::get_if<protocol::iamat_command>(&command)) {
@@ -33,7 +33,7 @@ boost::asio::awaitable<void> request_handler::handle(std::string_view line, geo:
             if (on_refused_) {
                 on_refused_(iamat->client_id, why);
             }
-            co_return;
+            co_return false;
         }
         protocol::append_iamat_reply(out, record.at_line);
         if (changed && on_accepted_) {
@@ -43,7 +43,7 @@ boost::asio::awaitable<void> request_handler::handle(std::string_view line, geo:
         const std::optional<store::kept_record> kept = store_.find(whatsat->client_id);
         if (!kept) {
             protocol::append_invalid_reply(out, protocol::trim(line));
-            co_return;
+            co_return false;
         }
         // Copied: the store may change while the backend is asked.
         const std::string at_line(kept->at_line());
@@ -54,9 +54,11 @@ boost::asio::awaitable<void> request_handler::handle(std::string_view line, geo:
             places = places::failure_reply("UNKNOWN_ERROR", error.what()); // the reply keeps its shape
         }
         protocol::append_whatsat_reply(out, at_line, places::to_google_json(places));
+        co_return !places_.answers_at_once();
     } else if (const auto* invalid = std::get_if<protocol::invalid_command>(&command)) {
         protocol::append_invalid_reply(out, invalid->trimmed);
     }
+    co_return false;
 }
 
 } // namespace herd::server

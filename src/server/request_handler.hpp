@@ -28,7 +28,9 @@ public:
 
     // Appends to `out` the reply to one line (without its LF) that arrived at `arrival`;
     // appends nothing for a blank line. `line` must stay valid until the call completes.
-    boost::asio::awaitable<void> handle(std::string_view line, geo::nanoseconds arrival, std::string& out);
+    // Returns true when the reply waited for the places backend (one that does not answer at
+    // once): the replies ready are then worth writing before the next line is answered.
+    boost::asio::awaitable<bool> handle(std::string_view line, geo::nanoseconds arrival, std::string& out);
 
     const std::string& member_name() const { return member_name_; }
 

@@ -231,6 +231,38 @@ TEST_F(google_test, pipelined_lookups_that_outlast_the_timeouts_are_all_answered
     EXPECT_EQ(member_log().find("line not finished"), std::string::npos);
 }
 
+// Replies of one read go out in one write, but not behind a look-up upstream: what is ready
+// once a look-up ends is written before the next one starts.
+TEST_F(google_test, replies_ready_do_not_wait_behind_the_next_look_up_upstream) {
+    start("google", "hang", "timeout_ms = 700\n");
+    line_client client(port());
+    const auto asked = std::chrono::steady_clock::now();
+    client.send("IAMAT early +1+1 1\nWHATSAT kiwi.cs.ucla.edu 10 5\nWHATSAT kiwi.cs.ucla.edu 10 4\n");
+    const std::string first = client.read_until("\n\n", 5s); // the IAMAT's and the first look-up's
+    const auto took = std::chrono::steady_clock::now() - asked;
+    EXPECT_TRUE(first.starts_with("AT Clark ")) << first;
+    EXPECT_NE(first.find("upstream timed out after 700 ms"), std::string::npos) << first;
+    EXPECT_LT(took, 1300ms) << "written only once the second look-up ended (1,400 ms)";
+    const std::string second = client.read_until("\n\n", 5s);
+    EXPECT_NE(second.find("upstream timed out after 700 ms"), std::string::npos) << second;
+}
+
+// So `herd send` hears from the member at least once per look-up: pipelined look-ups that
+// together outlast its timeout, each within it, are all answered.
+TEST_F(google_test, send_waits_out_pipelined_look_ups_that_each_answer_within_its_timeout) {
+    start("google", "hang", "timeout_ms = 400\n");
+    const std::string lines = "WHATSAT kiwi.cs.ucla.edu 10 5\nWHATSAT kiwi.cs.ucla.edu 10 4\nWHATSAT kiwi.cs.ucla.edu 10 3\n";
+    const auto result =
+        run_herd({"send", "Clark", "--config", dir_.file("herd.toml"), "--timeout-ms", "900"}, dir_.path(), lines, 20s);
+    EXPECT_EQ(result.status, 0) << result.err;
+    std::size_t answered = 0;
+    for (std::size_t at = result.out.find("upstream timed out"); at != std::string::npos;
+         at = result.out.find("upstream timed out", at + 1)) {
+        ++answered;
+    }
+    EXPECT_EQ(answered, 3u) << result.out;
+}
+
 TEST_F(google_test, sigterm_answers_lookups_already_read_before_exiting) {
     start("google", "legacy", "", 700);
     line_client waiting(port());

@@ -132,5 +132,33 @@ TEST(request_handler, a_backend_that_throws_gets_a_whatsat_reply_of_the_usual_sh
 
 TEST_F(request_handler_test, blank_lines_get_no_reply) { EXPECT_EQ(answer(" \t\r"), ""); }
 
+// The session writes the replies it has after a reply that waited upstream, so those ready do
+// not wait behind the next look-up; the handler says which replies those are.
+TEST(request_handler, says_when_a_reply_waited_for_a_backend_that_does_not_answer_at_once) {
+    struct upstream_places final : places::places_backend {
+        boost::asio::awaitable<boost::json::object> nearby(places::nearby_query) override {
+            co_return boost::json::object{};
+        }
+    } upstream;
+    places::offline_places offline{places::load_gazetteer(HERD_TEST_DATA "/places.json"), "attr"};
+    EXPECT_TRUE(offline.answers_at_once());
+    EXPECT_FALSE(upstream.answers_at_once());
+    store::location_store store;
+    boost::asio::io_context io;
+    const auto waited = [&](places::places_backend& places, std::string_view line) {
+        request_handler handler("Clark", store, places);
+        std::string out;
+        auto done = boost::asio::co_spawn(io, handler.handle(line, 21'000'000'000, out), boost::asio::use_future);
+        io.restart();
+        io.run();
+        return done.get();
+    };
+    EXPECT_FALSE(waited(upstream, "IAMAT k +1+1 20"));
+    EXPECT_TRUE(waited(upstream, "WHATSAT k 10 5"));
+    EXPECT_FALSE(waited(upstream, "WHATSAT unknown 10 5")); // `?` at once
+    EXPECT_FALSE(waited(upstream, "nonsense"));
+    EXPECT_FALSE(waited(offline, "WHATSAT k 10 5"));
+}
+
 } // namespace
 } // namespace herd::server
