@@ -29,8 +29,8 @@ int serve(const std::string& name, const std::string& config_path);
 // replies; fails (exit_failure, a message on stderr) when it cannot connect within the
 // timeout, when the member closes the connection before every reply came back (or, typing,
 // before the input ended), or when replies are owed and the member sends nothing for the
-// timeout: `timeout`, or default_send_timeout, or the config's places.timeout_ms and a second
-// if that is longer.
+// timeout: `timeout`, or default_send_timeout, or with a Google backend the config's
+// places.timeout_ms and a second if that is longer.
 inline constexpr std::chrono::milliseconds default_send_timeout{10'000};
 int send(const std::string& name, const std::string& config_path, const std::optional<std::string>& line,
          std::optional<std::chrono::milliseconds> timeout);

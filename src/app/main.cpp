@@ -43,8 +43,8 @@ int main(int argc, char** argv) {
     send->add_option("--config,-c", config_path, "The herd's config file")->capture_default_str();
     std::optional<int> send_timeout_ms;
     send->add_option("--timeout-ms", send_timeout_ms,
-                     "Give up when connecting, or a reply owed, takes longer than this (default: 10000, or the "
-                     "config's places.timeout_ms + 1000 if longer)")
+                     "Give up when connecting, or a reply owed, takes longer than this (default: 10000, or with a "
+                     "Google backend places.timeout_ms + 1000 if longer)")
         ->check(CLI::Range(1, 86'400'000));
 
     auto* up = app.add_subcommand("up", "Run every member of the herd, each as its own process");

@@ -85,7 +85,7 @@ private:
             return errno == EINTR ? failure{} : "poll: " + std::string(std::strerror(errno));
         }
         if (ready == 0) {
-            return owed_.empty() ? member_ + " took none of the input for " + ms(timeout_)
+            return owed_.empty() ? member_ + " did not take the input for " + ms(timeout_)
                                  : "no reply from " + member_ + " for " + ms(timeout_) + " (" + owed() + ")";
         }
         if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
@@ -244,7 +244,10 @@ int send(const std::string& name, const std::string& config_path, const std::opt
         const config::herd_config config = config::load_config(config_path);
         target = config.server(name);
         // A member answers a look-up upstream within places.timeout_ms: give it that, and a second.
-        timeout = timeout_asked.value_or(std::max(timeout, config.places.timeout + std::chrono::seconds(1)));
+        if (config.places.is_google()) {
+            timeout = std::max(timeout, config.places.timeout + std::chrono::seconds(1));
+        }
+        timeout = timeout_asked.value_or(timeout);
     } catch (const config::config_error& error) {
         std::fprintf(stderr, "herd: %s\n", error.what());
         return exit_bad_config;

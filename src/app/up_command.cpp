@@ -141,8 +141,9 @@ start_outcome wait_until_listening(std::map<pid_t, child>& children, const sigse
                 owners.push_back(&member);
             }
         }
-        const bool failed = std::any_of(children.begin(), children.end(),
-                                        [](const auto& c) { return !c.second.ready && c.second.ready_pipe < 0; });
+        const bool failed = std::any_of(children.begin(), children.end(), [](const auto& c) {
+            return c.second.ready ? !c.second.running : c.second.ready_pipe < 0; // ended, before or after listening
+        });
         if (pipes.empty() || failed) {
             break;
         }
