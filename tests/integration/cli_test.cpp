@@ -282,6 +282,25 @@ TEST_F(cli_test, send_reading_stdin_reports_a_member_that_closes_the_connection)
     EXPECT_TRUE(contains(send.err(), "herd: the connection to Alpha broke: Alpha closed it\n")) << send.err();
 }
 
+// Replies that cannot be written out (here stdout is /dev/full) are lost: a failure, not exit 0.
+TEST_F(cli_test, send_fails_when_it_cannot_write_the_replies) {
+    const auto member = start_member("Alpha", herd_.ports.at("Alpha"), config_, dir_.path());
+    herd_process send({"-c", R"(exec "$0" send Alpha --config "$1" "IAMAT k +1+1 1" > /dev/full)", HERD_BINARY, config_},
+                      dir_.path(), "send", "/dev/null", "/bin/bash");
+    EXPECT_EQ(send.wait(10s), 1) << send.err();
+    EXPECT_TRUE(contains(send.err(), "herd: cannot write the replies: No space left on device")) << send.err();
+}
+
+// A line longer than any member takes is not held in memory without end.
+TEST_F(cli_test, send_refuses_an_input_line_longer_than_any_member_takes) {
+    const auto member = start_member("Alpha", herd_.ports.at("Alpha"), config_, dir_.path());
+    const std::string endless((std::size_t{1} << 24) + 64 * 1024, 'x'); // 16 MiB and more, no LF
+    const auto result = run_herd({"send", "Alpha", "--config", config_}, dir_.path(), endless, 30s);
+    EXPECT_EQ(result.status, 1) << result.err;
+    EXPECT_TRUE(contains(result.err, "herd: a line of the input is longer than any member takes (16777216 bytes)"))
+        << result.err;
+}
+
 TEST_F(cli_test, up_starts_every_member_and_stops_them_on_sigterm) {
     herd_process up({"up", "--config", config_}, dir_.path(), "up");
     ASSERT_TRUE(both_listen()) << up.err();
