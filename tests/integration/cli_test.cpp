@@ -363,6 +363,8 @@ TEST_F(cli_test, up_exits_2_when_its_members_find_the_config_wrong) {
 // Kills Beta as an operator would (its pid is what `up` printed) and checks that `up` reports
 // it, keeps Alpha, and exits 1 when stopped later.
 void expect_up_reports_beta_s_death(herd_process& up, const test_herd& herd) {
+    // A member that ends before `up` has heard every member listen fails the start instead.
+    ASSERT_TRUE(wait_until([&] { return contains(up.out(), "2 members up"); }, 20s)) << up.out();
     const std::string out = up.out();
     const auto at = out.find("started Beta");
     ASSERT_NE(at, std::string::npos) << out;
