@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -27,6 +28,15 @@ inline std::string read_when_written(const std::string& path, const std::string&
         text = read_file(path);
     }
     return text;
+}
+
+// How many times `part` occurs in `text` (overlaps counted).
+inline std::size_t count_of(const std::string& text, const std::string& part) {
+    std::size_t count = 0;
+    for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) {
+        ++count;
+    }
+    return count;
 }
 
 } // namespace herd::testing_files

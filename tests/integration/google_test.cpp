@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include "../file_text.hpp"
 #include "herd_process.hpp"
 
 namespace herd::testing_support {
@@ -221,12 +222,7 @@ TEST_F(google_test, pipelined_lookups_that_outlast_the_timeouts_are_all_answered
     client.send("\nWHATSAT kiwi.cs.ucla.edu 10 4\nWHATSAT kiwi.cs.ucla.edu 10 3\n");
     std::string replies;
     EXPECT_TRUE(client.read_to_eof(replies, 5s)); // answered, then idle: closed
-    std::size_t answered = 0;
-    for (std::size_t at = replies.find("upstream timed out after 400 ms"); at != std::string::npos;
-         at = replies.find("upstream timed out after 400 ms", at + 1)) {
-        ++answered;
-    }
-    EXPECT_EQ(answered, 3u) << replies;
+    EXPECT_EQ(testing_files::count_of(replies, "upstream timed out after 400 ms"), 3u) << replies;
     EXPECT_TRUE(replies.ends_with("}\n\n"));
     EXPECT_EQ(member_log().find("line not finished"), std::string::npos);
 }
@@ -255,12 +251,7 @@ TEST_F(google_test, send_waits_out_pipelined_look_ups_that_each_answer_within_it
     const auto result =
         run_herd({"send", "Clark", "--config", dir_.file("herd.toml"), "--timeout-ms", "900"}, dir_.path(), lines, 20s);
     EXPECT_EQ(result.status, 0) << result.err;
-    std::size_t answered = 0;
-    for (std::size_t at = result.out.find("upstream timed out"); at != std::string::npos;
-         at = result.out.find("upstream timed out", at + 1)) {
-        ++answered;
-    }
-    EXPECT_EQ(answered, 3u) << result.out;
+    EXPECT_EQ(testing_files::count_of(result.out, "upstream timed out"), 3u) << result.out;
 }
 
 TEST_F(google_test, sigterm_answers_lookups_already_read_before_exiting) {
